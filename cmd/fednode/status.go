@@ -1,0 +1,38 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+func cmdStatus(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "status", "--dir DIR [--json]", `
+Show the node's name, peer ID, listen addresses, store size and datasets.`)
+	nf := addNodeFlags(fs)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if pos, err := parseFlags(fs, args); err != nil {
+		return err
+	} else if len(pos) > 0 {
+		return usagef("unexpected argument %q", pos[0])
+	}
+	n, err := nf.open(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	st, err := n.Status()
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(e.stdout, map[string]any{
+			"name": st.Name, "peer_id": st.PeerID, "dir": st.Dir, "listen": st.Listen,
+			"store_bytes": st.StoreBytes, "datasets": datasetsJSON(st.Datasets),
+		})
+	}
+	fmt.Fprintf(e.stdout, "node     %s\npeer ID  %s\ndir      %s\nlisten   %s\nstore    %s\n\n",
+		st.Name, st.PeerID, st.Dir, strings.Join(st.Listen, " "), humanBytes(st.StoreBytes))
+	printDatasets(e.stdout, st.Datasets)
+	return nil
+}
