@@ -428,7 +428,7 @@ func (s *Store) Stage(name string) (*Stage, error) {
 	st.batches = make(chan *batch, 4)
 	st.werr = make(chan error, 1)
 	st.flushed = make(chan error, 1)
-	go st.writer(s.db.NewWriteBatch())
+	go st.writer(st.batches, s.db.NewWriteBatch())
 	return st, nil
 }
 
@@ -494,9 +494,9 @@ func (st *Stage) send() error {
 	}
 }
 
-func (st *Stage) writer(wb *badger.WriteBatch) {
+func (st *Stage) writer(batches <-chan *batch, wb *badger.WriteBatch) {
 	var err error
-	for b := range st.batches {
+	for b := range batches {
 		if err != nil {
 			continue // drain
 		}

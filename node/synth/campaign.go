@@ -40,22 +40,7 @@ func (p Profile) writeCampaign(w io.Writer) (int, error) {
 			if !s.bernoulli(c.Reach) {
 				continue
 			}
-			r := exposure(s, c)
-			b := out.line()
-			b = append(b, id...)
-			b = append(b, ',')
-			b = append(b, c.Name...)
-			b = append(b, ',', r.arm, ',')
-			b = appendInt(b, r.exposures)
-			b = append(b, ',')
-			b = appendInt(b, r.clicks)
-			b = append(b, ',')
-			b = appendInt(b, r.conversions)
-			b = append(b, ',')
-			b = appendCents(b, r.cost)
-			b = append(b, ',')
-			b = appendCents(b, r.revenue)
-			out.end(b)
+			out.end(appendExposure(out.line(), id, c.Name, exposure(s, c)))
 		}
 	}
 	n, err := out.close()
@@ -94,4 +79,21 @@ func exposure(s *stream, c Campaign) exposureRow {
 	}
 	r.revenue = cents(min(maxRevenue, revenue))
 	return r
+}
+
+// appendExposure appends r as a campaign.csv row.
+func appendExposure(b, id []byte, campaign string, r exposureRow) []byte {
+	b = append(b, id...)
+	b = append(b, ',')
+	b = append(b, campaign...)
+	b = append(b, ',', r.arm, ',')
+	b = appendInt(b, r.exposures)
+	b = append(b, ',')
+	b = appendInt(b, r.clicks)
+	b = append(b, ',')
+	b = appendInt(b, r.conversions)
+	b = append(b, ',')
+	b = appendCents(b, r.cost)
+	b = append(b, ',')
+	return appendCents(b, r.revenue)
 }

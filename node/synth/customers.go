@@ -220,53 +220,55 @@ func (p Profile) writeCustomers(w io.Writer) (int, error) {
 	regions, channels := Regions(), Channels()
 	g := newCustomerGen(&p)
 	for range p.Customers {
-		c := g.next()
-		b := out.line()
-		b = appendID(b, p.IDPrefix, c.num)
-		b = append(b, ',')
-		b = append(b, c.first...)
-		b = append(b, ' ')
-		b = append(b, c.last...)
-		b = append(b, ',')
-		b = appendLower(b, c.first)
-		b = append(b, '.')
-		b = appendLower(b, c.last)
-		if c.emailNum >= 0 {
-			b = appendInt(b, c.emailNum)
-		}
-		b = append(b, '@')
-		b = append(b, c.domain...)
-		b = append(b, ',')
-		b = appendInt(b, c.age)
-		b = append(b, ',')
-		b = appendInt(b, c.tenure)
-		b = append(b, ',')
-		b = appendCents(b, c.balance)
-		b = append(b, ',')
-		b = appendInt(b, c.products)
-		b = append(b, ',')
-		b = appendBool(b, c.creditCard)
-		b = append(b, ',')
-		b = appendBool(b, c.active)
-		b = append(b, ',')
-		if c.spendNA {
-			b = append(b, "NA"...)
-		} else {
-			b = appendCents(b, c.spend)
-		}
-		b = append(b, ',')
-		b = append(b, regions[c.region]...)
-		b = append(b, ',')
-		b = append(b, channels[c.channel]...)
-		b = append(b, ',')
-		b = c.signup.AppendFormat(b, time.DateOnly)
-		b = append(b, ',')
-		b = appendBool(b, c.churned)
-		out.end(b)
+		out.end(appendCustomer(out.line(), p.IDPrefix, g.next(), regions, channels))
 	}
 	n, err := out.close()
 	if err != nil {
 		return n, fmt.Errorf("synth customers %s: %w", p.Name, err)
 	}
 	return n, nil
+}
+
+// appendCustomer appends c as a customers.csv row.
+func appendCustomer(b []byte, prefix string, c customer, regions, channels []string) []byte {
+	b = appendID(b, prefix, c.num)
+	b = append(b, ',')
+	b = append(b, c.first...)
+	b = append(b, ' ')
+	b = append(b, c.last...)
+	b = append(b, ',')
+	b = appendLower(b, c.first)
+	b = append(b, '.')
+	b = appendLower(b, c.last)
+	if c.emailNum >= 0 {
+		b = appendInt(b, c.emailNum)
+	}
+	b = append(b, '@')
+	b = append(b, c.domain...)
+	b = append(b, ',')
+	b = appendInt(b, c.age)
+	b = append(b, ',')
+	b = appendInt(b, c.tenure)
+	b = append(b, ',')
+	b = appendCents(b, c.balance)
+	b = append(b, ',')
+	b = appendInt(b, c.products)
+	b = append(b, ',')
+	b = appendBool(b, c.creditCard)
+	b = append(b, ',')
+	b = appendBool(b, c.active)
+	b = append(b, ',')
+	if c.spendNA {
+		b = append(b, "NA"...)
+	} else {
+		b = appendCents(b, c.spend)
+	}
+	b = append(b, ',')
+	b = append(b, regions[c.region]...)
+	b = append(b, ',')
+	b = append(b, channels[c.channel]...)
+	b = append(b, ',')
+	b = c.signup.AppendFormat(b, time.DateOnly)
+	b = append(b, ',')
+	return appendBool(b, c.churned)
 }

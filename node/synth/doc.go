@@ -41,10 +41,11 @@
 //
 // Output depends on nothing but the Profile, including its Seed and Index:
 // the same profile gives byte-identical files on every platform and Go
-// release. Each file has its own PCG stream seeded from (Seed, Index, file),
-// and all sampling uses platform-independent arithmetic. Files are written
-// row by row, one customer at a time, so memory does not grow with their
-// size.
+// release. Each file has its own PCG stream seeded from (Seed, Index, file);
+// transactions.csv also replays the customers' stream, so the files agree
+// without sharing state. All sampling uses platform-independent arithmetic
+// (see fpmath.go). Files are written row by row, one customer at a time, so
+// memory does not grow with their size.
 //
 // This package must never read real data. It reads no file, environment
 // variable, clock or global random source, and it writes only the files it

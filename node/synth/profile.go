@@ -94,8 +94,10 @@ type BGNBD struct {
 }
 
 // Campaign describes one A/B-tested marketing campaign. Each targeted
-// customer is assigned arm A or B with equal probability. Arm B converts
-// clicks Lift times better, relatively, than arm A.
+// customer is assigned arm A or B with equal probability; arm B's conversion
+// rate per click is 1+Lift times arm A's. A row of campaign.csv holds the
+// customer's exposures, clicks and conversions, the cost of those exposures
+// (exposures × CostPerExposure) and the revenue of those conversions.
 type Campaign struct {
 	// Name is the campaign column value, such as "spring-2025".
 	Name string

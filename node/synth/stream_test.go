@@ -5,9 +5,8 @@ import (
 	"math"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
-	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -130,8 +129,8 @@ func TestNoFusedMultiplyAdd(t *testing.T) {
 	if !*crossArch {
 		t.Skip("run with -crossarch")
 	}
-	gocmd := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(gocmd); err != nil {
+	gocmd, err := exec.LookPath("go")
+	if err != nil {
 		t.Skipf("go command not found: %v", err)
 	}
 	const pkg = "github.com/fednode/fednode/node/synth"
@@ -145,7 +144,7 @@ func TestNoFusedMultiplyAdd(t *testing.T) {
 			t.Fatalf("%s: %v\n%s", arch, err, out)
 		}
 		n := 0
-		for _, line := range regexp.MustCompile("\n").Split(string(out), -1) {
+		for _, line := range strings.Split(string(out), "\n") {
 			if asmLine.MatchString(line) && fused.MatchString(line) {
 				if n++; n <= 5 {
 					t.Errorf("%s: fused multiply-add: %s", arch, line)

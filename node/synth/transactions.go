@@ -110,72 +110,111 @@ func (p Profile) writeTransactions(w io.Writer) (int, error) {
 	if err := p.Validate(); err != nil {
 		return 0, err
 	}
+	tw := newTxWriter(&p, w)
+	customers := newCustomerGen(&p)
+	for range p.Customers {
+		tw.customer(customers.next())
+	}
+	n, err := tw.out.close()
+	if err != nil {
+		return n, fmt.Errorf("synth transactions %s: %w", p.Name, err)
+	}
+	return n, nil
+}
+
+// txWriter writes the invoice lines of one organisation.
+type txWriter struct {
+	p          *Profile
+	s          *stream
+	out        *csvWriter
+	items      []item
+	prices     []int64 // unit price of each item, in cents
+	baskets    *basketGen
+	hours      table // opening hour of the day, from firstHour
+	quantities table // quantity minus one of a regular line
+	start      time.Time
+
+	basket    []int  // items of the current invoice
+	id, stamp []byte // customer id and timestamp of the current invoice
+	invoice   int    // number of the current invoice
+}
+
+func newTxWriter(p *Profile, w io.Writer) *txWriter {
 	s := newStream(p.Seed, p.Index, kindTransactions)
 	items := catalog()
 	prices := make([]int64, len(items))
 	for i, it := range items {
 		prices[i] = min(maxUnitCents, max(1, int64(math.Round(float64(it.cents)*p.PriceLevel))))
 	}
-	baskets := newBasketGen(&p, s, items)
-	hours := newTable([]float64{4, 5, 7, 8, 10, 9, 7, 7, 8, 11, 11, 8, 5}) // 08:00 to 20:59
-	quantities := newTable([]float64{0.6, 0.22, 0.1, 0.04, 0.025, 0.015})
-	start := windowStart()
-	bg := p.Purchases
+	tw := &txWriter{
+		p:          p,
+		s:          s,
+		out:        newCSVWriter(w),
+		items:      items,
+		prices:     prices,
+		baskets:    newBasketGen(p, s, items),
+		hours:      newTable([]float64{4, 5, 7, 8, 10, 9, 7, 7, 8, 11, 11, 8, 5}), // 08:00 to 20:59
+		quantities: newTable([]float64{0.6, 0.22, 0.1, 0.04, 0.025, 0.015}),
+		start:      windowStart(),
+		basket:     make([]int, 0, maxBasket),
+	}
+	tw.out.header(transactionsHeader)
+	return tw
+}
 
-	out := newCSVWriter(w)
-	out.header(transactionsHeader)
-	customers := newCustomerGen(&p)
-	basket := make([]int, 0, maxBasket)
-	var id, stamp []byte
-	invoice := 0
-	for range p.Customers {
-		c := customers.next()
-		if !s.bernoulli(p.ShopperRate) {
-			continue
-		}
-		rate := s.gamma(bg.R, bg.Alpha)
-		dropout := s.beta(bg.A, bg.B)
-		first := max(0, c.signupDay())
-		if first >= windowDays {
-			continue
-		}
-		span := min(bg.ArrivalDays, float64(windowDays-first))
-		id = appendID(id[:0], p.IDPrefix, c.num)
-		for t := float64(first) + float64(span*s.float64()); t < windowDays; t += s.exponential(rate) {
-			invoice++
-			when := start.AddDate(0, 0, int(t)).Add(time.Duration(firstHour+s.pick(hours))*time.Hour +
-				time.Duration(s.intN(60))*time.Minute)
-			stamp = when.AppendFormat(stamp[:0], timestampFmt)
-			basket = baskets.fill(basket)
-			for _, it := range basket {
-				q := 1 + s.pick(quantities)
-				if s.bernoulli(bulkRate) {
-					q = 10 + s.intN(91)
-				}
-				b := out.line()
-				b = append(b, p.IDPrefix...)
-				b = append(b, invoiceTag...)
-				b = appendPadded(b, invoice, invoiceDigits)
-				b = append(b, ',')
-				b = append(b, id...)
-				b = append(b, ',')
-				b = append(b, stamp...)
-				b = append(b, ',')
-				b = append(b, items[it].name...)
-				b = append(b, ',')
-				b = appendInt(b, q)
-				b = append(b, ',')
-				b = appendCents(b, prices[it])
-				out.end(b)
-			}
-			if s.bernoulli(dropout) {
-				break // the customer is gone for good
-			}
+// customer writes the purchases of c, following the BG/NBD process: an
+// arrival within the arrival period, then purchases at rate λ until the
+// window ends or the customer drops out after a purchase.
+func (tw *txWriter) customer(c customer) {
+	s, bg := tw.s, tw.p.Purchases
+	if !s.bernoulli(tw.p.ShopperRate) {
+		return
+	}
+	rate := s.gamma(bg.R, bg.Alpha)
+	dropout := s.beta(bg.A, bg.B)
+	first := max(0, c.signupDay())
+	if first >= windowDays {
+		return
+	}
+	span := min(bg.ArrivalDays, float64(windowDays-first))
+	tw.id = appendID(tw.id[:0], tw.p.IDPrefix, c.num)
+	for t := float64(first) + float64(span*s.float64()); t < windowDays; t += s.exponential(rate) {
+		tw.purchase(int(t))
+		if s.bernoulli(dropout) {
+			return // the customer is gone for good
 		}
 	}
-	n, err := out.close()
-	if err != nil {
-		return n, fmt.Errorf("synth transactions %s: %w", p.Name, err)
+}
+
+// purchase writes one invoice of the current customer on the given day of
+// the window.
+func (tw *txWriter) purchase(day int) {
+	s := tw.s
+	tw.invoice++
+	when := tw.start.AddDate(0, 0, day).
+		Add(time.Duration(firstHour+s.pick(tw.hours)) * time.Hour).
+		Add(time.Duration(s.intN(60)) * time.Minute)
+	tw.stamp = when.AppendFormat(tw.stamp[:0], timestampFmt)
+	tw.basket = tw.baskets.fill(tw.basket)
+	for _, it := range tw.basket {
+		q := 1 + s.pick(tw.quantities)
+		if s.bernoulli(bulkRate) {
+			q = 10 + s.intN(91)
+		}
+		b := tw.out.line()
+		b = append(b, tw.p.IDPrefix...)
+		b = append(b, invoiceTag...)
+		b = appendPadded(b, tw.invoice, invoiceDigits)
+		b = append(b, ',')
+		b = append(b, tw.id...)
+		b = append(b, ',')
+		b = append(b, tw.stamp...)
+		b = append(b, ',')
+		b = append(b, tw.items[it].name...)
+		b = append(b, ',')
+		b = appendInt(b, q)
+		b = append(b, ',')
+		b = appendCents(b, tw.prices[it])
+		tw.out.end(b)
 	}
-	return n, nil
 }
