@@ -1,0 +1,5 @@
+package node
+
+import "context"
+
+func bgCtx() context.Context { return context.Background() }
