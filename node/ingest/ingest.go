@@ -179,7 +179,11 @@ func decompress(r io.Reader) (io.Reader, error) {
 		if err != nil {
 			return nil, fmt.Errorf("gzip: %w", err)
 		}
-		return bufio.NewReaderSize(zr, 256<<10), nil
+		br = bufio.NewReaderSize(zr, 256<<10)
+	}
+	// A UTF-8 byte order mark is not part of the first cell.
+	if bom, err := br.Peek(3); err == nil && string(bom) == "\ufeff" {
+		br.Discard(3)
 	}
 	return br, nil
 }
@@ -208,19 +212,17 @@ type binding struct {
 func bind(opts Options, header []string) ([]binding, schema.Layout, int, error) {
 	s := opts.Schema
 	file := opts.File
-	if len(header) > 0 {
-		header[0] = strings.TrimPrefix(header[0], "\ufeff")
-	}
 	pos := make(map[string]int, len(header))
 	var unnamed []string
 	for i, h := range header {
+		if _, ok := s.Column(h); !ok {
+			unnamed = append(unnamed, strconv.Quote(h))
+			continue
+		}
 		if _, dup := pos[h]; dup {
-			return nil, schema.Layout{}, 0, &RowError{File: file, Line: 1, Column: h, Err: fmt.Errorf("%w: column name appears twice", ErrHeader)}
+			return nil, schema.Layout{}, 0, &RowError{File: file, Line: 1, Column: h, Err: fmt.Errorf("%w: the column appears twice in the header", ErrHeader)}
 		}
 		pos[h] = i
-		if _, ok := s.Column(h); !ok {
-			unnamed = append(unnamed, h)
-		}
 	}
 	var missing []string
 	for _, c := range s.Columns {
@@ -279,6 +281,7 @@ func runCSV(ctx context.Context, cr *csv.Reader, opts Options, sink Sink, rep *R
 	vals := make([]schema.Value, len(lay.Columns))
 	var row, idBuf []byte
 	var id pseudo.ID
+	var filled []string // columns filled in on the current record
 	if s.IDFrom == schema.IDRowNumber {
 		lay.IDName = "(" + string(schema.IDRowNumber) + ")"
 	}
@@ -304,6 +307,7 @@ func runCSV(ctx context.Context, cr *csv.Reader, opts Options, sink Sink, rep *R
 			return &RowError{File: file, Line: int64(line), Err: fmt.Errorf("%d fields, the header has %d", len(rec), len(header))}
 		}
 		reason := ""
+		filled = filled[:0]
 		for i := range bs {
 			b := &bs[i]
 			if b.col == nil || (b.out < 0 && !b.id) {
@@ -316,7 +320,7 @@ func runCSV(ctx context.Context, cr *csv.Reader, opts Options, sink Sink, rep *R
 					reason = "missing " + b.col.Name
 				case schema.MissingFill:
 					cell = b.col.Missing.Fill
-					rep.fill(b.col.Name, int64(line))
+					filled = append(filled, b.col.Name)
 				default:
 					return &RowError{File: file, Line: int64(line), Column: b.col.Name, Err: errors.New("missing value (set missing = \"skip\" or { fill = VALUE } in the schema to accept it)")}
 				}
@@ -344,6 +348,9 @@ func runCSV(ctx context.Context, cr *csv.Reader, opts Options, sink Sink, rep *R
 		if reason != "" {
 			rep.skip(reason, int64(line))
 			continue
+		}
+		for _, col := range filled {
+			rep.fill(col, int64(line))
 		}
 		if idIdx >= 0 {
 			id = opts.Pseudo.Pseudonym([]byte(rec[idIdx]))

@@ -166,6 +166,9 @@ func ParseEnvelope(data []byte) (*Envelope, error) {
 	if err := dec.Decode(&e); err != nil {
 		return nil, fmt.Errorf("key envelope: %w", err)
 	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("key envelope: data after the envelope")
+	}
 	if err := e.validate(); err != nil {
 		return nil, err
 	}

@@ -104,13 +104,13 @@ func (l *Layout) DecodeRow(data []byte, vals []Value) ([]Value, error) {
 			data = data[8:]
 		case TypeInt, TypeTime:
 			x, n := binary.Varint(data)
-			if n <= 0 {
+			if n <= 0 || n != varintLen(x) {
 				return nil, fmt.Errorf("column %s: %w: bad varint", c.Name, ErrCorruptRow)
 			}
 			v.Int, data = x, data[n:]
 		case TypeCat:
 			x, n := binary.Uvarint(data)
-			if n <= 0 || x >= uint64(len(c.Values)) {
+			if n <= 0 || n != uvarintLen(x) || x >= uint64(len(c.Values)) {
 				return nil, fmt.Errorf("column %s: %w: bad category index", c.Name, ErrCorruptRow)
 			}
 			v.Int, data = int64(x), data[n:]
@@ -121,7 +121,7 @@ func (l *Layout) DecodeRow(data []byte, vals []Value) ([]Value, error) {
 			v.Int, data = int64(data[0]), data[1:]
 		case TypeString:
 			x, n := binary.Uvarint(data)
-			if n <= 0 || x > MaxString || x > uint64(len(data)-n) {
+			if n <= 0 || n != uvarintLen(x) || x > MaxString || x > uint64(len(data)-n) {
 				return nil, fmt.Errorf("column %s: %w: bad string length", c.Name, ErrCorruptRow)
 			}
 			v.Str, data = string(data[n:n+int(x)]), data[n+int(x):]
@@ -134,4 +134,16 @@ func (l *Layout) DecodeRow(data []byte, vals []Value) ([]Value, error) {
 		return nil, fmt.Errorf("%w: %d trailing bytes", ErrCorruptRow, len(data))
 	}
 	return vals, nil
+}
+
+// uvarintLen and varintLen give the length of the shortest encoding of x;
+// DecodeRow accepts only that one, so every row has a single encoding.
+func uvarintLen(x uint64) int {
+	var b [binary.MaxVarintLen64]byte
+	return binary.PutUvarint(b[:], x)
+}
+
+func varintLen(x int64) int {
+	var b [binary.MaxVarintLen64]byte
+	return binary.PutVarint(b[:], x)
 }

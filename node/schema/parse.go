@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
@@ -95,8 +96,13 @@ func Parse(data []byte) (*Schema, error) {
 	if len(f.Columns) > MaxColumns {
 		return nil, errf("columns", "%d columns, limit %d", len(f.Columns), MaxColumns)
 	}
-	for name, prim := range f.Columns {
-		c, err := decodeColumn(md, name, prim)
+	names := make([]string, 0, len(f.Columns))
+	for name := range f.Columns {
+		names = append(names, name)
+	}
+	slices.Sort(names) // errors name the same column on every run
+	for _, name := range names {
+		c, err := decodeColumn(md, name, f.Columns[name])
 		if err != nil {
 			return nil, err
 		}
@@ -155,8 +161,8 @@ func (s *Schema) top(f *file) error {
 	if f.Delimiter != nil {
 		d := *f.Delimiter
 		r, n := utf8.DecodeRuneInString(d)
-		if n == 0 || n != len(d) || r == utf8.RuneError || r == '"' || r == '\r' || r == '\n' {
-			return errf("delimiter", "%q must be a single character other than a quote or a line break", d)
+		if n == 0 || n != len(d) || r == utf8.RuneError || r == '"' || (unicode.IsControl(r) && r != '\t') {
+			return errf("delimiter", "%q must be a single printable character (or a tab) other than a quote", d)
 		}
 		s.Delimiter = r
 	}
@@ -425,8 +431,11 @@ func (c *Column) checkFill() error {
 	if err != nil {
 		return err
 	}
-	if res == Excluded {
+	switch res {
+	case Excluded:
 		return errors.New("the fill value is excluded by exclude_prefix")
+	case OutOfRange:
+		return errors.New("the fill value is outside the column's bounds or values")
 	}
 	return nil
 }

@@ -143,7 +143,11 @@ func (p *Parser) Parse(s string) (Value, Result, error) {
 
 func (p *Parser) number(s string) (Value, Result, error) {
 	c := p.col
-	var x float64
+	lo, hi := c.Min, c.Max
+	if c.Role == RoleCount && (lo == nil || *lo < 0) {
+		zero := 0.0
+		lo = &zero // counts are never negative
+	}
 	if c.Role.StoredType() == TypeInt {
 		i, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
@@ -153,31 +157,43 @@ func (p *Parser) number(s string) (Value, Result, error) {
 			}
 			i = int64(f)
 		}
-		x = float64(i)
-	} else {
-		f, err := parseFloat(s)
-		if err != nil {
-			return Value{}, Accepted, &ValueError{s, "is not a number"}
+		// INVARIANT: bounds are integral-checked against the exact integer;
+		// float64(i) is only used for comparison, never stored.
+		if (lo != nil && float64(i) < *lo) || (hi != nil && float64(i) > *hi) {
+			switch c.OutOfRange {
+			case PolicySkip:
+				return Value{}, OutOfRange, nil
+			case PolicyClamp:
+				if lo != nil && float64(i) < *lo {
+					i = int64(math.Ceil(*lo))
+				}
+				if hi != nil && float64(i) > *hi {
+					i = int64(math.Floor(*hi))
+				}
+			default:
+				return Value{}, Accepted, &ValueError{s, "is outside [" + bound(lo, "-inf") + ", " + bound(hi, "+inf") + "]"}
+			}
 		}
-		x = f
+		return Value{Int: i}, Accepted, nil
 	}
-	if (c.Min != nil && x < *c.Min) || (c.Max != nil && x > *c.Max) {
+	x, err := parseFloat(s)
+	if err != nil {
+		return Value{}, Accepted, &ValueError{s, "is not a number"}
+	}
+	if (lo != nil && x < *lo) || (hi != nil && x > *hi) {
 		switch c.OutOfRange {
 		case PolicySkip:
 			return Value{}, OutOfRange, nil
 		case PolicyClamp:
-			if c.Min != nil {
-				x = math.Max(x, *c.Min)
+			if lo != nil {
+				x = math.Max(x, *lo)
 			}
-			if c.Max != nil {
-				x = math.Min(x, *c.Max)
+			if hi != nil {
+				x = math.Min(x, *hi)
 			}
 		default:
-			return Value{}, Accepted, &ValueError{s, "is outside [" + bound(c.Min, "-inf") + ", " + bound(c.Max, "+inf") + "]"}
+			return Value{}, Accepted, &ValueError{s, "is outside [" + bound(lo, "-inf") + ", " + bound(hi, "+inf") + "]"}
 		}
-	}
-	if c.Role.StoredType() == TypeInt {
-		return Value{Int: int64(x)}, Accepted, nil
 	}
 	return Value{Num: x}, Accepted, nil
 }
