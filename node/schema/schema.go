@@ -101,13 +101,29 @@ func (t *Type) UnmarshalText(b []byte) error {
 
 // StoredType returns the stored type of a role, TypeNone for roles that are
 // never stored as a column (id is the row key, drop and ignore vanish).
-func (r Role) StoredType() Type { return roles[r] }
+func (r Role) StoredType() Type {
+	switch r { // a switch, not the map: this runs for every cell
+	case RoleNumeric, RoleAmount, RolePrice, RoleQuantity, RoleCost, RoleRevenue:
+		return TypeFloat
+	case RoleCount:
+		return TypeInt
+	case RoleCategorical, RoleItem, RoleGroup:
+		return TypeCat
+	case RoleInvoice:
+		return TypeString
+	case RoleTimestamp:
+		return TypeTime
+	case RoleLabel:
+		return TypeBool
+	}
+	return TypeNone
+}
 
 // Numeric reports whether the role holds numbers that take bounds.
-func (r Role) Numeric() bool { t := roles[r]; return t == TypeFloat || t == TypeInt }
+func (r Role) Numeric() bool { t := r.StoredType(); return t == TypeFloat || t == TypeInt }
 
 // Categorical reports whether the role's values come from a dictionary.
-func (r Role) Categorical() bool { return roles[r] == TypeCat }
+func (r Role) Categorical() bool { return r.StoredType() == TypeCat }
 
 // Policy says what to do with a value outside a column's bounds or values list.
 type Policy string

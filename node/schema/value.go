@@ -55,6 +55,7 @@ func (e *ValueError) Error() string {
 // it goes; it is not safe for concurrent use.
 type Parser struct {
 	col  *Column
+	typ  Type
 	loc  *time.Location
 	dict map[string]uint32
 	keys []string
@@ -62,7 +63,7 @@ type Parser struct {
 
 // NewParser returns a parser for column c.
 func NewParser(c *Column) (*Parser, error) {
-	p := &Parser{col: c, loc: time.UTC}
+	p := &Parser{col: c, typ: c.Role.StoredType(), loc: time.UTC}
 	if c.Timezone != "" {
 		loc, err := time.LoadLocation(c.Timezone)
 		if err != nil {
@@ -98,7 +99,7 @@ func (p *Parser) Parse(s string) (Value, Result, error) {
 	if len(c.ExcludePrefix) > 0 && c.Excluded(s) {
 		return Value{}, Excluded, nil
 	}
-	switch c.Role.StoredType() {
+	switch p.typ {
 	case TypeFloat, TypeInt:
 		return p.number(s)
 	case TypeCat:
@@ -148,7 +149,7 @@ func (p *Parser) number(s string) (Value, Result, error) {
 		zero := 0.0
 		lo = &zero // counts are never negative
 	}
-	if c.Role.StoredType() == TypeInt {
+	if p.typ == TypeInt {
 		i, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
 			f, ferr := parseFloat(s)

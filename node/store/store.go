@@ -35,6 +35,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -391,6 +392,7 @@ type Stage struct {
 	done    bool
 
 	cur     *batch
+	free    chan *batch // empty batch buffers
 	batches chan *batch
 	werr    chan error // the writer's first error, while it drains
 	flushed chan error // the writer's final error, once batches is closed
@@ -425,10 +427,14 @@ func (s *Store) Stage(name string) (*Stage, error) {
 		return nil, fmt.Errorf("stage %s: %w", name, err)
 	}
 	st.prefix = rowPrefix(name, st.version)
-	st.batches = make(chan *batch, 4)
+	st.batches = make(chan *batch, batchBuffers)
+	st.free = make(chan *batch, batchBuffers)
+	for range batchBuffers {
+		st.free <- &batch{buf: make([]byte, 0, batchBytes+4096), ends: make([][2]int, 0, 2*batchRows)}
+	}
 	st.werr = make(chan error, 1)
 	st.flushed = make(chan error, 1)
-	go st.writer(st.batches, s.db.NewWriteBatch())
+	go st.writer(s.db, st.batches)
 	return st, nil
 }
 
@@ -437,16 +443,24 @@ func (st *Stage) Version() uint64 { return st.version }
 
 // Add writes one row. It copies id and row.
 //
-// Rows are gathered in batches that a writer goroutine hands to badger, so
-// that parsing the input and writing the store use both cores. An error of
-// the writer is returned by a later Add or by Commit.
+// Rows are gathered in batches that a writer goroutine commits to badger, so
+// that parsing the input and writing the store use both cores. Batch buffers
+// are recycled once badger has applied them, so an ingest allocates a fixed
+// amount whatever the file size. An error of the writer is returned by a
+// later Add or by Commit.
 func (st *Stage) Add(id pseudo.ID, seq uint64, row []byte) error {
 	if st.err != nil {
 		return st.err
 	}
 	b := st.cur
 	if b == nil {
-		b = st.newBatch()
+		select {
+		case b = <-st.free:
+		case err := <-st.werr:
+			st.err = err
+			return err
+		}
+		b.buf, b.ends = b.buf[:0], b.ends[:0]
 		st.cur = b
 	}
 	start := len(b.buf)
@@ -464,20 +478,18 @@ func (st *Stage) Add(id pseudo.ID, seq uint64, row []byte) error {
 }
 
 const (
-	batchRows  = 4096
-	batchBytes = 1 << 20
+	batchRows    = 4096
+	batchBytes   = 1 << 20
+	batchBuffers = 8 // batches being filled, queued or applied at once
 )
 
 // batch is rows laid out in one buffer: ends holds [start, end) of each key
-// and value in turn. badger keeps references to the slices until the write
-// batch commits, so a batch's buffer is never reused.
+// and value in turn. badger keeps references to the slices until the
+// transactions holding them are applied; refs counts those transactions.
 type batch struct {
 	buf  []byte
 	ends [][2]int
-}
-
-func (st *Stage) newBatch() *batch {
-	return &batch{buf: make([]byte, 0, batchBytes+4096), ends: make([][2]int, 0, 2*batchRows)}
+	refs atomic.Int32
 }
 
 func (st *Stage) send() error {
@@ -494,25 +506,66 @@ func (st *Stage) send() error {
 	}
 }
 
-func (st *Stage) writer(batches <-chan *batch, wb *badger.WriteBatch) {
-	var err error
-	for b := range batches {
-		if err != nil {
-			continue // drain
+// writer commits each batch in as few transactions as badger allows and
+// recycles its buffer when the last of them is applied.
+func (st *Stage) writer(db *badger.DB, batches <-chan *batch) {
+	var (
+		pending sync.WaitGroup
+		failed  atomic.Pointer[error]
+	)
+	fail := func(err error) {
+		if failed.CompareAndSwap(nil, &err) {
+			st.werr <- err
 		}
+	}
+	release := func(b *batch) {
+		if b.refs.Add(-1) == 0 {
+			st.free <- b
+		}
+	}
+	commit := func(txn *badger.Txn, b *batch) {
+		pending.Add(1)
+		txn.CommitWith(func(err error) {
+			if err != nil {
+				fail(fmt.Errorf("stage %s: %w", st.name, err))
+			}
+			release(b)
+			pending.Done()
+		})
+	}
+	for b := range batches {
+		if failed.Load() != nil {
+			st.free <- b
+			continue
+		}
+		b.refs.Store(1) // held by this loop until the batch is handed over
+		txn := db.NewTransaction(true)
 		for i := 0; i < len(b.ends); i += 2 {
 			k, v := b.ends[i], b.ends[i+1]
-			if err = wb.Set(b.buf[k[0]:k[1]:k[1]], b.buf[v[0]:v[1]:v[1]]); err != nil {
-				err = fmt.Errorf("stage %s: %w", st.name, err)
-				st.werr <- err
+			e := badger.NewEntry(b.buf[k[0]:k[1]:k[1]], b.buf[v[0]:v[1]:v[1]])
+			err := txn.SetEntry(e)
+			if errors.Is(err, badger.ErrTxnTooBig) {
+				b.refs.Add(1)
+				commit(txn, b)
+				txn = db.NewTransaction(true)
+				err = txn.SetEntry(e)
+			}
+			if err != nil {
+				txn.Discard()
+				fail(fmt.Errorf("stage %s: %w", st.name, err))
 				break
 			}
 		}
+		if failed.Load() == nil {
+			b.refs.Add(1)
+			commit(txn, b)
+		}
+		release(b)
 	}
-	if err == nil {
-		err = wb.Flush()
-	} else {
-		wb.Cancel()
+	pending.Wait()
+	var err error
+	if p := failed.Load(); p != nil {
+		err = *p
 	}
 	st.flushed <- err
 }
