@@ -165,6 +165,8 @@ type Node struct {
 
 	ingestMu sync.Mutex
 	ingests  map[string]*sync.Mutex // one ingest per dataset at a time
+
+	afterCharge func() // test hook: runs between a durable charge and its release
 }
 
 // Open opens the node in dir with the operator's passphrase. A wrong

@@ -25,6 +25,10 @@ func TestMain(m *testing.M) {
 		holdOpen(dir)
 		return
 	}
+	if dir := os.Getenv(crashEnv); dir != "" {
+		crashChild(dir)
+		return
+	}
 	os.Exit(m.Run())
 }
 

@@ -66,6 +66,9 @@ func commands() map[string]command {
 		"status":   {"show the node's identity, store size and datasets", cmdStatus},
 		"demo":     {"create a consortium of nodes with generated data and show what each holds", cmdDemo},
 		"bench":    {"measure headline figures (bench ingest)", cmdBench},
+		"budget":   {"set and show the privacy budget of each dataset", cmdBudget},
+		"audit":    {"verify, show and export the signed, hash-chained audit log", cmdAudit},
+		"query":    {"release a differentially private statistic of this node's data", cmdQuery},
 	}
 }
 
