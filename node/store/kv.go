@@ -16,9 +16,13 @@ type Space byte
 const (
 	SpaceLedger Space = 'L' // privacy budget ledger
 	SpaceAudit  Space = 'A' // audit log
+	SpaceShares Space = 'K' // decryption shares produced: one per ciphertext, ever
+	SpaceJobs   Space = 'J' // federated jobs and rounds this node took part in
 )
 
-func (s Space) valid() bool { return s == SpaceLedger || s == SpaceAudit }
+func (s Space) valid() bool {
+	return s == SpaceLedger || s == SpaceAudit || s == SpaceShares || s == SpaceJobs
+}
 
 // Txn is a transaction over the component key spaces.
 type Txn struct {
