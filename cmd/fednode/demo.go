@@ -3,12 +3,16 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/fednode/fednode/configs"
 	"github.com/fednode/fednode/node"
 	"github.com/fednode/fednode/node/synth"
+	"github.com/fednode/fednode/privacy/accountant"
+	"github.com/fednode/fednode/privacy/mechanism"
 )
 
 // demoPassphrase protects the demo's throw-away nodes. It is printed, because
@@ -20,7 +24,9 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 Create a consortium of nodes on this machine, each an organisation with its
 own generated, realistic and deliberately different (non-IID) customers,
 transactions and campaign data; ingest the data into each node's encrypted
-store and show what each node holds.`)
+store, show what each node holds, and on each node set a privacy budget,
+make local differentially private releases (charged before they are drawn)
+and verify the signed audit log.`)
 	nodes := fs.Int("nodes", 3, "number of organisations (nodes)")
 	customers := fs.Int("customers", 3000, "customers per organisation (roughly; sizes differ by organisation)")
 	seed := fs.Uint64("seed", 1, "seed of the generated data")
@@ -46,6 +52,7 @@ store and show what each node holds.`)
 	type nodeOut struct {
 		Status  *node.Status         `json:"status"`
 		Ingests []*node.IngestResult `json:"ingests"`
+		Privacy *demoReleases        `json:"privacy"`
 	}
 	var out []nodeOut
 	for _, p := range synth.Consortium(*nodes, *customers, *seed) {
@@ -81,6 +88,10 @@ store and show what each node holds.`)
 			}
 			o.Ingests = append(o.Ingests, res)
 		}
+		if o.Privacy, err = demoPrivacy(ctx, n); err != nil {
+			n.Close()
+			return fmt.Errorf("node %s: %w", p.Name, err)
+		}
 		if o.Status, err = n.Status(); err != nil {
 			n.Close()
 			return err
@@ -97,6 +108,8 @@ store and show what each node holds.`)
 			fmt.Fprintf(e.stdout, "  store on disk: %s, encrypted (AES-256)\n\n", humanBytes(o.Status.StoreBytes))
 			printDatasets(e.stdout, o.Status.Datasets)
 			fmt.Fprintln(e.stdout)
+			o.Privacy.print(e.stdout)
+			fmt.Fprintln(e.stdout)
 		}
 	}
 	if *asJSON {
@@ -107,6 +120,63 @@ store and show what each node holds.`)
 			root, demoPassphrase, demoPassphrase, filepath.Join(root, out[0].Status.Name))
 	}
 	return nil
+}
+
+// demoReleases is what the demo releases from one node's own data.
+type demoReleases struct {
+	Budget   budgetJSON          `json:"budget"`
+	Releases []*node.QueryResult `json:"releases"`
+	Audit    map[string]any      `json:"audit"`
+}
+
+// demoPrivacy sets a budget on the customers dataset, makes two local
+// differentially private releases through the charge-then-release path and
+// verifies the audit log.
+func demoPrivacy(ctx context.Context, n *node.Node) (*demoReleases, error) {
+	if _, _, err := n.SetBudget("customers", accountant.Budget{Epsilon: 2, Delta: 1e-6}); err != nil {
+		return nil, err
+	}
+	out := &demoReleases{}
+	for _, q := range []node.QueryRequest{
+		{Dataset: "customers", Stat: mechanism.StatMean, Column: "age", Request: mechanism.Request{Epsilon: 0.5, Delta: 1e-7}},
+		{Dataset: "customers", Stat: mechanism.StatHistogram, Column: "region", Request: mechanism.Request{Epsilon: 0.5}},
+	} {
+		r, err := n.Query(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		out.Releases = append(out.Releases, r)
+	}
+	accts, err := n.Budgets()
+	if err != nil || len(accts) != 1 {
+		return nil, fmt.Errorf("budget after the releases: %v", err)
+	}
+	out.Budget = accountJSON(accts[0])
+	sum, err := n.AuditVerify()
+	if err != nil {
+		return nil, err
+	}
+	out.Audit = summaryJSON(sum)
+	return out, nil
+}
+
+func (d *demoReleases) print(w io.Writer) {
+	fmt.Fprintf(w, "  local differentially private releases (each charged to the budget before it was drawn):\n")
+	for _, r := range d.Releases {
+		res := r.Result
+		if res.Stat == mechanism.StatHistogram {
+			parts := make([]string, len(res.Counts))
+			for i, c := range res.Counts {
+				parts[i] = fmt.Sprintf("%s %.0f", r.Labels[i], c)
+			}
+			fmt.Fprintf(w, "    histogram of %s: %s (noise sd %.2g; %s)\n", r.Column, strings.Join(parts, ", "), res.Stddev, res.Cost)
+		} else {
+			fmt.Fprintf(w, "    %s of %s: %.2f (noise sd %.2g; %s)\n", res.Stat, r.Column, res.Value, res.Stddev, res.Cost)
+		}
+	}
+	b := d.Budget
+	fmt.Fprintf(w, "  budget of customers: cap ε=%g δ=%g, spent ε=%.3f, remaining ε=%.3f, %d releases\n", b.CapEpsilon, b.CapDelta, b.SpentEpsilon, b.RemainingEps, b.Releases)
+	fmt.Fprintf(w, "  audit log: %v records, signed and hash-chained, verified intact\n", d.Audit["records"])
 }
 
 func demoIngest(ctx context.Context, n *node.Node, dataset, schemaName, file string) (*node.IngestResult, error) {
