@@ -69,6 +69,8 @@ func commands() map[string]command {
 		"budget":   {"set and show the privacy budget of each dataset", cmdBudget},
 		"audit":    {"verify, show and export the signed, hash-chained audit log", cmdAudit},
 		"query":    {"release a differentially private statistic of this node's data", cmdQuery},
+		"serve":    {"run the node in its consortium (libp2p mesh, federated jobs)", cmdServe},
+		"job":      {"run a federated job from the serving node", cmdJob},
 	}
 }
 

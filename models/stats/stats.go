@@ -38,9 +38,10 @@ const MaxStats = 64
 type Request struct {
 	Stat   string    `json:"stat"`
 	Column string    `json:"column,omitempty"`
-	Lo     *float64  `json:"lo,omitempty"`    // per-customer bounds (default: the column's)
-	Hi     *float64  `json:"hi,omitempty"`    //
-	Edges  []float64 `json:"edges,omitempty"` // numeric histogram: bins (−∞,e1), [e1,e2), …, [ek,∞)
+	Lo     *float64  `json:"lo,omitempty"`     // per-customer bounds (default: the column's)
+	Hi     *float64  `json:"hi,omitempty"`     //
+	Edges  []float64 `json:"edges,omitempty"`  // numeric histogram: bins (−∞,e1), [e1,e2), …, [ek,∞)
+	Values []string  `json:"values,omitempty"` // categorical histogram: the bins, in order (default: the column's categories)
 }
 
 // Params are the stats job's parameters (the spec's [params]).
@@ -164,6 +165,9 @@ func NewPlan(p *Params, column func(name string) (Column, bool), oneRowPerCustom
 					return nil, bad("a categorical column's bins are its values, not edges")
 				}
 				b.Labels = slices.Clone(c.Categories)
+				if len(r.Values) > 0 {
+					b.Labels = slices.Clone(r.Values)
+				}
 			case c.Numeric:
 				if len(r.Edges) == 0 {
 					return nil, bad("a numeric histogram needs edges")
@@ -205,7 +209,7 @@ func edgeLabels(edges []float64) []string {
 
 // Accumulate adds one customer to the local vector v (of length Len). rows
 // holds, for each of the plan's Columns, the customer's values in row order
-// (a categorical value is its index).
+// (a categorical value is its bin index, or −1 for a value outside the bins).
 func (pl *Plan) Accumulate(v []int64, rows [][]float64) {
 	scale := math.Ldexp(1, pl.Bits)
 	for _, b := range pl.Blocks {

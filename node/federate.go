@@ -1,0 +1,753 @@
+package node
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/fednode/fednode/federation"
+	"github.com/fednode/fednode/federation/job"
+	"github.com/fednode/fednode/federation/mhe"
+	"github.com/fednode/fednode/federation/wire"
+	"github.com/fednode/fednode/node/audit"
+	"github.com/fednode/fednode/node/store"
+	"github.com/fednode/fednode/privacy/accountant"
+	"github.com/fednode/fednode/privacy/ledger"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// Protocol names and message types of federated jobs.
+const (
+	protoJob    = "job"
+	protoShamir = "shamir"
+)
+
+const (
+	tPropose      wire.Type = 1  // coordinator → participant: signed spec
+	tAccept       wire.Type = 2  // participant: accepted or refused, with reason
+	tSetup        wire.Type = 3  // coordinator: generate keys, exchange Shamir shares
+	tKeyShare     wire.Type = 4  // participant: collective-key share
+	tKey          wire.Type = 5  // coordinator: every participant's key share
+	tKeyOK        wire.Type = 6  // participant: digest of the collective key it derived
+	tRound        wire.Type = 7  // coordinator: contribute to a round
+	tContribution wire.Type = 8  // participant: signed header, then ciphertext chunks
+	tDecrypt      wire.Type = 9  // coordinator: signed contributions to sum and decrypt
+	tShare        wire.Type = 10 // participant: decryption share chunks
+	tResult       wire.Type = 11 // coordinator: the noised result of a round
+	tAck          wire.Type = 12
+	tAbort        wire.Type = 13
+	tShamirShare  wire.Type = 20 // participant → participant: a Shamir share, privately
+)
+
+// maxControl bounds control messages; chunked messages are bounded by the
+// job's size (chunks × ciphertext size) and a hard cap.
+const (
+	maxControl = 1 << 20
+	maxBulk    = 2 << 30
+)
+
+func jobLimits() wire.Limits {
+	return wire.Limits{tPropose: maxControl, tAccept: maxControl, tSetup: maxControl, tKeyShare: maxControl,
+		tKey: 8 * maxControl, tKeyOK: maxControl, tRound: maxControl, tContribution: maxBulk, tDecrypt: maxBulk,
+		tShare: maxBulk, tResult: maxControl, tAck: maxControl, tAbort: maxControl}
+}
+
+func shamirLimits() wire.Limits { return wire.Limits{tShamirShare: maxControl, tAck: maxControl} }
+
+// Errors of federated jobs.
+var (
+	ErrRefused     = errors.New("job refused")
+	ErrShareReused = errors.New("a decryption share was already produced for this ciphertext")
+	ErrUnknownJob  = errors.New("unknown job or round")
+)
+
+// Federation is a node serving its consortium: it takes part in jobs other
+// members coordinate and coordinates the jobs its operator starts.
+type Federation struct {
+	n    *Node
+	host *federation.Host
+	log  *slog.Logger
+
+	mu   sync.Mutex
+	jobs map[string]*participation
+
+	noiseOff bool // tests only: contributions carry no noise (their cost is still charged)
+
+	// Failure injection, tests only: an error stops the node at that point.
+	afterCharge func() error // between a round's durable charge and its contribution
+	beforeShare func() error // when asked for a decryption share, before the digest is recorded
+}
+
+// Serve starts the node's libp2p host in the consortium and registers the
+// job protocols. Close the Federation before the Node.
+func (n *Node) Serve(ctx context.Context, cons *federation.Consortium, listen []string) (*Federation, error) {
+	if listen == nil {
+		listen = n.cfg.Listen
+	}
+	h, err := federation.New(ctx, federation.Config{Identity: n.identity, Listen: listen, Consortium: cons, Logger: n.log})
+	if err != nil {
+		return nil, err
+	}
+	f := &Federation{n: n, host: h, log: n.log, jobs: map[string]*participation{}}
+	h.Handle(protoJob, jobLimits(), f.serveJob)
+	h.Handle(protoShamir, shamirLimits(), f.serveShamir)
+	return f, nil
+}
+
+// Host returns the node's libp2p host.
+func (f *Federation) Host() *federation.Host { return f.host }
+
+// Close stops serving; jobs in flight are abandoned.
+func (f *Federation) Close() error { return f.host.Close() }
+
+// participation is this node's state in one job.
+type participation struct {
+	spec   *job.Spec
+	signed *job.Signed
+	coord  federation.Member
+	kind   kindPlan
+	party  *mhe.Party
+	pk     *mhe.PublicKey
+	keyShr map[string][]byte // coordinator only: key shares by participant
+
+	mu        sync.Mutex
+	shamirIn  chan struct{} // closed when every Shamir share arrived
+	received  int
+	round     int // last round contributed to
+	attempt   int
+	contribOK bool
+}
+
+func (f *Federation) get(id string) (*participation, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p, ok := f.jobs[id]
+	if !ok {
+		return nil, fmt.Errorf("%w: %s", ErrUnknownJob, id)
+	}
+	return p, nil
+}
+
+// serveJob handles one message of the job protocol from a coordinator.
+func (f *Federation) serveJob(ctx context.Context, from federation.Member, s *federation.Stream) error {
+	typ, body, err := s.Read(ctx)
+	if err != nil {
+		return err
+	}
+	switch typ {
+	case tPropose:
+		return f.onPropose(ctx, from, s, body)
+	case tSetup:
+		return f.onSetup(ctx, from, s, body)
+	case tKey:
+		return f.onKey(ctx, from, s, body)
+	case tRound:
+		return f.onRound(ctx, from, s, body)
+	case tDecrypt:
+		return f.onDecrypt(ctx, from, s, body)
+	case tResult:
+		return f.onResult(ctx, from, s, body)
+	case tAbort:
+		var m struct{ Job, Reason string }
+		if json.Unmarshal(body, &m) == nil {
+			f.mu.Lock()
+			if p, ok := f.jobs[m.Job]; ok && p.coord.ID == from.ID {
+				delete(f.jobs, m.Job)
+			}
+			f.mu.Unlock()
+			f.log.Warn("job aborted by its coordinator", "job", m.Job, "peer", from.Name, "reason", m.Reason)
+		}
+		return s.Write(ctx, tAck, nil)
+	}
+	return fmt.Errorf("unexpected message type %d", typ)
+}
+
+type accept struct {
+	OK     bool   `json:"ok"`
+	Reason string `json:"reason,omitempty"`
+}
+
+func (f *Federation) onPropose(ctx context.Context, from federation.Member, s *federation.Stream, body []byte) error {
+	var sg job.Signed
+	if err := json.Unmarshal(body, &sg); err != nil {
+		return fmt.Errorf("propose: %w", err)
+	}
+	spec, err := f.openSpec(&sg, from)
+	if err != nil {
+		return fmt.Errorf("propose: %w", err)
+	}
+	reply := accept{OK: true}
+	plan, err := f.policy(spec)
+	if err != nil {
+		reply = accept{OK: false, Reason: err.Error()}
+		f.log.Warn("job refused", "job", spec.ID, "peer", from.Name, "reason", err)
+	} else {
+		f.mu.Lock()
+		if _, dup := f.jobs[spec.ID]; dup || f.n.jobSeen(spec.ID) {
+			reply = accept{OK: false, Reason: "job id already used"}
+		} else {
+			f.jobs[spec.ID] = &participation{spec: spec, signed: &sg, coord: from, kind: plan, shamirIn: make(chan struct{})}
+		}
+		f.mu.Unlock()
+	}
+	b, _ := json.Marshal(reply)
+	return s.Write(ctx, tAccept, b)
+}
+
+// openSpec verifies a signed spec against its coordinator's identity.
+func (f *Federation) openSpec(sg *job.Signed, from federation.Member) (*job.Spec, error) {
+	pub, err := PublicKeyOf(from.ID.String())
+	if err != nil {
+		return nil, err
+	}
+	spec, err := job.Open(sg, from.Name, pub)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range spec.Participants {
+		if _, ok := f.host.Consortium().ByName(name); !ok {
+			return nil, fmt.Errorf("%w: participant %s is not a consortium member", job.ErrInvalid, name)
+		}
+	}
+	if spec.Index(f.n.cfg.Name) < 0 {
+		return nil, fmt.Errorf("%w: this node is not a participant", job.ErrInvalid)
+	}
+	return spec, nil
+}
+
+// policy decides whether this node takes part: the dataset exists, the
+// kind's parameters fit it, and the budget can pay for every round.
+func (f *Federation) policy(spec *job.Spec) (kindPlan, error) {
+	info, err := f.n.store.Dataset(spec.Dataset)
+	if err != nil {
+		return nil, fmt.Errorf("unknown dataset %s", spec.Dataset)
+	}
+	plan, err := planKind(spec, info)
+	if err != nil {
+		return nil, err
+	}
+	err = f.n.store.View(func(tx *store.Txn) error {
+		acct, err := ledger.Get(tx.In(store.SpaceLedger), spec.Dataset)
+		if err != nil {
+			return err
+		}
+		if !acct.HasCap {
+			return fmt.Errorf("no privacy budget set for dataset %s", spec.Dataset)
+		}
+		spent := acct.Spent
+		for range plan.Rounds() {
+			if spent, _, err = accountant.Charge(spent, plan.Cost(), acct.Cap); err != nil {
+				return fmt.Errorf("over budget: %w", err)
+			}
+		}
+		return nil
+	})
+	return plan, err
+}
+
+func points(spec *job.Spec) []mhe.ShamirPoint {
+	ps := make([]mhe.ShamirPoint, len(spec.Participants))
+	for i := range ps {
+		ps[i] = mhe.ShamirPoint(i + 1)
+	}
+	return ps
+}
+
+func (f *Federation) onSetup(ctx context.Context, from federation.Member, s *federation.Stream, body []byte) error {
+	var m struct{ Job string }
+	if err := json.Unmarshal(body, &m); err != nil {
+		return err
+	}
+	p, err := f.get(m.Job)
+	if err != nil || p.coord.ID != from.ID {
+		return fmt.Errorf("setup: %w", ErrUnknownJob)
+	}
+	share, err := f.setup(ctx, p)
+	if err != nil {
+		return fmt.Errorf("setup %s: %w", m.Job, err)
+	}
+	return s.Write(ctx, tKeyShare, share)
+}
+
+// setup creates this node's party, sends its Shamir shares to every other
+// participant directly, waits for theirs and returns its key share.
+func (f *Federation) setup(ctx context.Context, p *participation) ([]byte, error) {
+	self := mhe.ShamirPoint(p.spec.Index(f.n.cfg.Name) + 1)
+	party, err := mhe.NewParty(mhe.Params(), p.spec.SeedBytes(), self, points(p.spec), p.spec.Threshold)
+	if err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	p.party = party
+	p.mu.Unlock()
+	errs := make(chan error, len(p.spec.Participants))
+	for i, name := range p.spec.Participants {
+		if name == f.n.cfg.Name {
+			continue
+		}
+		to := mhe.ShamirPoint(i + 1)
+		go func() {
+			b, err := party.ShamirShareFor(to)
+			if err == nil {
+				err = f.sendShamir(ctx, p.spec.ID, name, self, b)
+			}
+			errs <- err
+		}()
+	}
+	for range len(p.spec.Participants) - 1 {
+		if err := <-errs; err != nil {
+			return nil, err
+		}
+	}
+	select {
+	case <-p.shamirIn:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return party.PublicKeyShare()
+}
+
+type shamirMsg struct {
+	Job   string `json:"job"`
+	From  uint64 `json:"from"`
+	Share []byte `json:"share"`
+}
+
+func (f *Federation) sendShamir(ctx context.Context, jobID, to string, from mhe.ShamirPoint, share []byte) error {
+	m, ok := f.host.Consortium().ByName(to)
+	if !ok {
+		return fmt.Errorf("participant %s is not a member", to)
+	}
+	b, _ := json.Marshal(shamirMsg{Job: jobID, From: uint64(from), Share: share})
+	typ, _, err := f.host.Request(ctx, m.ID, protoShamir, tShamirShare, b, shamirLimits())
+	if err != nil {
+		return fmt.Errorf("send Shamir share to %s: %w", to, err)
+	}
+	if typ != tAck {
+		return fmt.Errorf("send Shamir share to %s: unexpected reply %d", to, typ)
+	}
+	return nil
+}
+
+func (f *Federation) serveShamir(ctx context.Context, from federation.Member, s *federation.Stream) error {
+	typ, body, err := s.Read(ctx)
+	if err != nil {
+		return err
+	}
+	if typ != tShamirShare {
+		return fmt.Errorf("unexpected message type %d", typ)
+	}
+	var m shamirMsg
+	if err := json.Unmarshal(body, &m); err != nil {
+		return err
+	}
+	// The party may not exist yet if the sender got its setup first: wait.
+	deadline := time.Now().Add(f.streamWait())
+	for {
+		p, err := f.get(m.Job)
+		if err != nil {
+			return err
+		}
+		if i := p.spec.Index(from.Name); i < 0 || uint64(i+1) != m.From {
+			return fmt.Errorf("Shamir share from %s claims point %d", from.Name, m.From)
+		}
+		p.mu.Lock()
+		party := p.party
+		if party != nil {
+			err = party.AddShamirShare(mhe.ShamirPoint(m.From), m.Share)
+			if err == nil {
+				p.received++
+				if party.ThresholdReady() {
+					close(p.shamirIn)
+				}
+			}
+		}
+		p.mu.Unlock()
+		if party != nil {
+			if err != nil {
+				return err
+			}
+			return s.Write(ctx, tAck, nil)
+		}
+		if time.Now().After(deadline) {
+			return errors.New("Shamir share for a job not set up")
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+func (f *Federation) streamWait() time.Duration { return 30 * time.Second }
+
+type keyMsg struct {
+	Job    string   `json:"job"`
+	Shares [][]byte `json:"shares"` // in participant order
+}
+
+func (f *Federation) onKey(ctx context.Context, from federation.Member, s *federation.Stream, body []byte) error {
+	var m keyMsg
+	if err := json.Unmarshal(body, &m); err != nil {
+		return err
+	}
+	p, err := f.get(m.Job)
+	if err != nil || p.coord.ID != from.ID {
+		return fmt.Errorf("key: %w", ErrUnknownJob)
+	}
+	digest, err := f.deriveKey(p, m.Shares)
+	if err != nil {
+		return fmt.Errorf("key %s: %w", m.Job, err)
+	}
+	return s.Write(ctx, tKeyOK, []byte(hex.EncodeToString(digest[:])))
+}
+
+// deriveKey aggregates every participant's key share itself, so the
+// coordinator cannot substitute a key of its own.
+func (f *Federation) deriveKey(p *participation, shares [][]byte) ([32]byte, error) {
+	if len(shares) != len(p.spec.Participants) {
+		return [32]byte{}, fmt.Errorf("%d key shares for %d participants", len(shares), len(p.spec.Participants))
+	}
+	pk, raw, err := mhe.AggregatePublicKey(mhe.Params(), p.spec.SeedBytes(), shares)
+	if err != nil {
+		return [32]byte{}, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := p.party.SetPublicKey(raw); err != nil {
+		return [32]byte{}, err
+	}
+	p.pk = pk
+	return pk.Digest(), nil
+}
+
+type roundMsg struct {
+	Job     string `json:"job"`
+	Round   int    `json:"round"`
+	Attempt int    `json:"attempt"`
+	State   []byte `json:"state,omitempty"` // the kind's published state from the previous round
+}
+
+// releaseID names the release of one attempt of one round of a job.
+func releaseID(jobID string, round, attempt int) string {
+	return fmt.Sprintf("%s:r%d:a%d", jobID, round, attempt)
+}
+
+// contribHeader is what a contributor signs: it binds the ciphertexts to the
+// job, round, attempt and sender.
+type contribHeader struct {
+	Job     string `json:"job"`
+	Round   int    `json:"round"`
+	Attempt int    `json:"attempt"`
+	From    string `json:"from"`
+	Chunks  int    `json:"chunks"`
+	Digest  string `json:"digest"` // hex SHA-256 over the chunks
+	Sig     []byte `json:"sig"`
+}
+
+const contribDomain = "fednode contribution v1\x00"
+
+func (h *contribHeader) message() []byte {
+	b := []byte(contribDomain)
+	b = append(b, h.Job...)
+	b = append(b, 0)
+	b = binary.BigEndian.AppendUint64(b, uint64(h.Round))
+	b = binary.BigEndian.AppendUint64(b, uint64(h.Attempt))
+	b = append(b, h.From...)
+	b = append(b, 0)
+	b = binary.BigEndian.AppendUint64(b, uint64(h.Chunks))
+	return append(b, h.Digest...)
+}
+
+func chunksDigest(chunks [][]byte) string {
+	h := sha256.New()
+	for _, c := range chunks {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(c)))
+		h.Write(n[:])
+		h.Write(c)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func (f *Federation) onRound(ctx context.Context, from federation.Member, s *federation.Stream, body []byte) error {
+	var m roundMsg
+	if err := json.Unmarshal(body, &m); err != nil {
+		return err
+	}
+	p, err := f.get(m.Job)
+	if err != nil || p.coord.ID != from.ID {
+		return fmt.Errorf("round: %w", ErrUnknownJob)
+	}
+	hdr, chunks, err := f.contribute(ctx, p, m)
+	if err != nil {
+		return fmt.Errorf("round %s/%d: %w", m.Job, m.Round, err)
+	}
+	hb, _ := json.Marshal(hdr)
+	if err := s.Write(ctx, tContribution, hb); err != nil {
+		return err
+	}
+	return s.WriteChunks(ctx, tContribution, chunks)
+}
+
+// contribute computes this node's noised vector for a round, charges its
+// cost durably, encrypts and signs it.
+func (f *Federation) contribute(ctx context.Context, p *participation, m roundMsg) (*contribHeader, [][]byte, error) {
+	p.mu.Lock()
+	if p.pk == nil {
+		p.mu.Unlock()
+		return nil, nil, errors.New("no collective key yet")
+	}
+	if m.Round < p.round || (m.Round == p.round && m.Attempt <= p.attempt && p.contribOK) || m.Round > p.kind.Rounds() || m.Round < 1 {
+		p.mu.Unlock()
+		return nil, nil, fmt.Errorf("%w: round %d attempt %d (at round %d attempt %d)", ErrUnknownJob, m.Round, m.Attempt, p.round, p.attempt)
+	}
+	p.round, p.attempt, p.contribOK = m.Round, m.Attempt, true
+	pk := p.pk
+	p.mu.Unlock()
+
+	vec, err := p.kind.Local(ctx, f.n.store, m.Round, m.State)
+	if err != nil {
+		return nil, nil, err
+	}
+	release := releaseID(p.spec.ID, m.Round, m.Attempt)
+	if err := f.n.charge(p.spec, release, p.kind, from(p)); err != nil {
+		return nil, nil, err
+	}
+	if f.afterCharge != nil {
+		if err := f.afterCharge(); err != nil {
+			return nil, nil, err
+		}
+	}
+	if !f.noiseOff {
+		if err := p.kind.AddNoise(vec); err != nil {
+			return nil, nil, err
+		}
+	}
+	chunks, err := mhe.Encrypt(pk, vec)
+	if err != nil {
+		return nil, nil, err
+	}
+	hdr := &contribHeader{Job: p.spec.ID, Round: m.Round, Attempt: m.Attempt, From: f.n.cfg.Name, Chunks: len(chunks), Digest: chunksDigest(chunks)}
+	hdr.Sig = ed25519.Sign(f.n.identity, hdr.message())
+	return hdr, chunks, nil
+}
+
+func from(p *participation) []string { return p.spec.Participants }
+
+// charge records a round's cost on this node's dataset and in its audit log,
+// durably, before the contribution exists.
+func (n *Node) charge(spec *job.Spec, release string, plan kindPlan, peers []string) error {
+	at := n.now()
+	cost := plan.Cost()
+	err := n.store.Update(func(tx *store.Txn) error {
+		_, dup, err := ledger.ChargeRelease(tx.In(store.SpaceLedger), ledger.Charge{
+			Release: release, Dataset: spec.Dataset, Job: spec.ID, Mechanism: "distributed-discrete-gaussian", Cost: cost, Time: at,
+		})
+		if err != nil {
+			return err
+		}
+		if dup {
+			return fmt.Errorf("release %s was charged before: it is not produced twice", release)
+		}
+		if err := markJob(tx, spec.ID); err != nil {
+			return err
+		}
+		_, err = audit.Append(tx.In(store.SpaceAudit), n.identity, audit.Record{
+			Time: at, Kind: audit.KindCharge, Job: spec.ID, Release: release, Dataset: spec.Dataset,
+			Mechanism: "distributed-discrete-gaussian", Params: plan.Params(), Rho: cost.Rho, Epsilon: cost.Epsilon, Delta: cost.Delta, Peers: peers,
+		})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("charge %s: %w", release, err)
+	}
+	return nil
+}
+
+// markJob records that this node took part in a job, so a restarted node
+// refuses the job's id for good.
+func markJob(tx *store.Txn, id string) error {
+	return tx.In(store.SpaceJobs).Set([]byte("j/"+id), []byte{1})
+}
+
+func (n *Node) jobSeen(id string) bool {
+	seen := false
+	n.store.View(func(tx *store.Txn) error {
+		_, seen, _ = tx.In(store.SpaceJobs).Get([]byte("j/" + id))
+		return nil
+	})
+	return seen
+}
+
+// decryptMsg asks a quorum member for its decryption share of the sum of
+// the contributions listed.
+type decryptMsg struct {
+	Job     string          `json:"job"`
+	Round   int             `json:"round"`
+	Attempt int             `json:"attempt"`
+	Active  []uint64        `json:"active"` // the quorum's Shamir points
+	Headers []contribHeader `json:"headers"`
+}
+
+func (f *Federation) onDecrypt(ctx context.Context, from federation.Member, s *federation.Stream, body []byte) error {
+	var m decryptMsg
+	if err := json.Unmarshal(body, &m); err != nil {
+		return err
+	}
+	p, err := f.get(m.Job)
+	if err != nil || p.coord.ID != from.ID {
+		return fmt.Errorf("decrypt: %w", ErrUnknownJob)
+	}
+	// The contributions' chunks follow, one chunked message each.
+	params := mhe.Params()
+	var sum []*mhe.Ciphertext
+	for i := range m.Headers {
+		var chunks [][]byte
+		if _, _, err := s.ReadChunks(ctx, uint32(params.CiphertextSize()), func(_ wire.Type, c []byte) error {
+			chunks = append(chunks, slices.Clone(c))
+			return nil
+		}); err != nil {
+			return err
+		}
+		if chunksDigest(chunks) != m.Headers[i].Digest || len(chunks) != m.Headers[i].Chunks {
+			return fmt.Errorf("contribution %d does not match its signed header", i)
+		}
+		cts, err := mhe.DecodeCiphertexts(params, chunks, p.kind.Chunks())
+		if err != nil {
+			return fmt.Errorf("contribution of %s: %w", m.Headers[i].From, err)
+		}
+		if sum == nil {
+			sum = cts
+		} else if err := mhe.Add(params, sum, cts); err != nil {
+			return err
+		}
+	}
+	shares, err := f.decryptShare(p, m, sum)
+	if err != nil {
+		return fmt.Errorf("decrypt %s/%d: %w", m.Job, m.Round, err)
+	}
+	return s.WriteChunks(ctx, tShare, shares)
+}
+
+// decryptShare checks that the ciphertext to decrypt is the sum of at least
+// threshold contributions to this round, each signed by a distinct
+// participant; records its digest durably; and only then produces this
+// node's one decryption share of it.
+func (f *Federation) decryptShare(p *participation, m decryptMsg, sum []*mhe.Ciphertext) ([][]byte, error) {
+	if f.beforeShare != nil {
+		if err := f.beforeShare(); err != nil {
+			return nil, err
+		}
+	}
+	if m.Round != p.round || m.Attempt != p.attempt {
+		return nil, fmt.Errorf("%w: decrypt for round %d attempt %d, this node is at %d/%d", ErrUnknownJob, m.Round, m.Attempt, p.round, p.attempt)
+	}
+	seen := map[string]bool{}
+	for _, h := range m.Headers {
+		if h.Job != p.spec.ID || h.Round != m.Round || h.Attempt != m.Attempt {
+			return nil, fmt.Errorf("a contribution to another round (%s/%d/%d)", h.Job, h.Round, h.Attempt)
+		}
+		if p.spec.Index(h.From) < 0 || seen[h.From] {
+			return nil, fmt.Errorf("contribution from %q: not a distinct participant", h.From)
+		}
+		seen[h.From] = true
+		mem, ok := f.host.Consortium().ByName(h.From)
+		if !ok {
+			return nil, fmt.Errorf("contributor %s is not a member", h.From)
+		}
+		pub, err := PublicKeyOf(mem.ID.String())
+		if err != nil {
+			return nil, err
+		}
+		if !ed25519.Verify(pub, h.message(), h.Sig) {
+			return nil, fmt.Errorf("contribution of %s: signature does not verify", h.From)
+		}
+	}
+	if len(seen) < p.spec.Threshold || sum == nil {
+		return nil, fmt.Errorf("only %d signed contributions; at least %d are needed before this node decrypts anything", len(seen), p.spec.Threshold)
+	}
+	active := make([]mhe.ShamirPoint, len(m.Active))
+	for i, a := range m.Active {
+		active[i] = mhe.ShamirPoint(a)
+	}
+	digest := mhe.Digest(sum)
+	// INVARIANT: one decryption share per ciphertext, ever. The digest is
+	// recorded, and synced, before the share exists.
+	err := f.n.store.Update(func(tx *store.Txn) error {
+		sp := tx.In(store.SpaceShares)
+		if _, dup, err := sp.Get(digest[:]); err != nil {
+			return err
+		} else if dup {
+			return ErrShareReused
+		}
+		rec, _ := json.Marshal(map[string]any{"job": m.Job, "round": m.Round, "attempt": m.Attempt, "time": f.n.now()})
+		return sp.Set(digest[:], rec)
+	})
+	if err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.party.DecryptShare(sum, active)
+}
+
+type resultMsg struct {
+	Job     string          `json:"job"`
+	Round   int             `json:"round"`
+	Attempt int             `json:"attempt"`
+	Result  json.RawMessage `json:"result"`
+	Peers   []string        `json:"peers"` // contributors
+}
+
+func (f *Federation) onResult(ctx context.Context, from federation.Member, s *federation.Stream, body []byte) error {
+	var m resultMsg
+	if err := json.Unmarshal(body, &m); err != nil {
+		return err
+	}
+	p, err := f.get(m.Job)
+	if err != nil || p.coord.ID != from.ID {
+		return fmt.Errorf("result: %w", ErrUnknownJob)
+	}
+	if err := f.n.recordRelease(p.spec, releaseID(m.Job, m.Round, m.Attempt), m.Result, m.Peers); err != nil {
+		return err
+	}
+	if m.Round >= p.kind.Rounds() {
+		f.mu.Lock()
+		delete(f.jobs, m.Job)
+		f.mu.Unlock()
+	}
+	return s.Write(ctx, tAck, nil)
+}
+
+// recordRelease writes the audit record of a federated release.
+func (n *Node) recordRelease(spec *job.Spec, release string, result []byte, peers []string) error {
+	d := sha256.Sum256(result)
+	return n.store.Update(func(tx *store.Txn) error {
+		_, err := audit.Append(tx.In(store.SpaceAudit), n.identity, audit.Record{
+			Time: n.now(), Kind: audit.KindRelease, Job: spec.ID, Release: release, Dataset: spec.Dataset,
+			Mechanism: "distributed-discrete-gaussian", Digest: hex.EncodeToString(d[:]), Peers: peers,
+		})
+		return err
+	})
+}
+
+// newSeed draws a job's common reference string seed.
+func newSeed() ([]byte, error) {
+	b := make([]byte, job.SeedSize)
+	_, err := rand.Read(b)
+	return b, err
+}
+
+var _ = peer.ID("")

@@ -1,0 +1,298 @@
+package node
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fednode/fednode/configs"
+	"github.com/fednode/fednode/federation"
+	"github.com/fednode/fednode/federation/job"
+	"github.com/fednode/fednode/models/stats"
+	"github.com/fednode/fednode/node/audit"
+	"github.com/fednode/fednode/node/keys"
+	"github.com/fednode/fednode/node/store"
+	"github.com/fednode/fednode/node/synth"
+	"github.com/fednode/fednode/privacy/accountant"
+)
+
+type testMember struct {
+	n    *Node
+	f    *Federation
+	addr string
+}
+
+func freeTCP(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// consortium starts k nodes with generated customers data (each with a
+// budget) on loopback, serving one consortium.
+func consortium(t *testing.T, k, customers int) []*testMember {
+	t.Helper()
+	var ms []*testMember
+	var b strings.Builder
+	sch, _ := configs.Schema("demo-customers")
+	for i, p := range synth.Consortium(k, customers, 7) {
+		dir := filepath.Join(t.TempDir(), p.Name)
+		if _, err := Init(dir, InitOptions{Name: p.Name, Passphrase: []byte(testPass), KDF: keys.InsecureTestKDFParams()}); err != nil {
+			t.Fatal(err)
+		}
+		n := openTest(t, dir)
+		var csv bytes.Buffer
+		if err := p.WriteCustomers(&csv); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.Ingest(t.Context(), IngestRequest{Dataset: "customers", Schema: sch, File: "c.csv", Data: &csv}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := n.SetBudget("customers", accountant.Budget{Epsilon: 10, Delta: 1e-5}); err != nil {
+			t.Fatal(err)
+		}
+		addr := fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", freeTCP(t))
+		fmt.Fprintf(&b, "[[member]]\nname = %q\npeer_id = %q\naddrs = [%q]\n", p.Name, n.cfg.PeerID, addr)
+		ms = append(ms, &testMember{n: n, addr: addr})
+		_ = i
+	}
+	cons, err := federation.ParseConsortium([]byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		f, err := m.n.Serve(t.Context(), cons, []string{m.addr})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.f = f
+		t.Cleanup(func() { f.Close() })
+	}
+	if _, err := ms[0].f.Host().ConnectAll(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return ms
+}
+
+func statsSpec(t *testing.T, id string, ms []*testMember, threshold int) *job.Spec {
+	t.Helper()
+	var names []string
+	for _, m := range ms {
+		names = append(names, m.n.cfg.Name)
+	}
+	s, err := job.ParseTOML([]byte(fmt.Sprintf(`
+id = %q
+kind = "stats"
+dataset = "customers"
+participants = [%s]
+threshold = %d
+epsilon = 1.0
+delta = 1e-6
+[params]
+stats = [{ stat = "count" }, { stat = "mean", column = "age" }, { stat = "histogram", column = "region" }]
+`, id, `"`+strings.Join(names, `", "`)+`"`, threshold)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// plaintext computes the exact answers the job must reproduce.
+func plaintext(t *testing.T, ms []*testMember) (count int, ageSum float64, regions map[string]int) {
+	regions = map[string]int{}
+	for _, m := range ms {
+		info, _ := m.n.store.Dataset("customers")
+		age, reg := info.Layout.Index("age"), info.Layout.Index("region")
+		_, err := m.n.store.Scan(t.Context(), "customers", func(c *store.Customer) error {
+			count++
+			ageSum += c.Rows[0].Values[age].Num
+			regions[info.Layout.Columns[reg].Values[c.Rows[0].Values[reg].Int]]++
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return
+}
+
+func TestFederatedStatsExact(t *testing.T) {
+	ms := consortium(t, 3, 300)
+	for _, m := range ms {
+		m.f.noiseOff = true
+	}
+	res, err := ms[0].f.RunJob(t.Context(), statsSpec(t, "stats-exact", ms, 2), func(s string) { t.Log(s) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []stats.Result
+	if err := json.Unmarshal(res.Result, &out); err != nil {
+		t.Fatal(err)
+	}
+	count, ageSum, regions := plaintext(t, ms)
+	if out[0].Value != float64(count) {
+		t.Errorf("count %v, plaintext %d", out[0].Value, count)
+	}
+	if math.Abs(out[1].Value-ageSum/float64(count)) > 1e-9 {
+		t.Errorf("mean age %v, plaintext %v", out[1].Value, ageSum/float64(count))
+	}
+	for i, l := range out[2].Labels {
+		if out[2].Counts[i] != float64(regions[l]) {
+			t.Errorf("region %s: %v, plaintext %d", l, out[2].Counts[i], regions[l])
+		}
+	}
+	// Every node charged the round once and recorded the release.
+	for _, m := range ms {
+		accts, _ := m.n.Budgets()
+		if accts[0].Releases != 1 || accts[0].Spent.Rho == 0 {
+			t.Errorf("%s ledger: %+v", m.n.cfg.Name, accts[0])
+		}
+		var kinds []string
+		m.n.AuditEntries(func(e *audit.Entry) error { kinds = append(kinds, string(e.Record.Kind)); return nil })
+		if fmt.Sprint(kinds) != "[budget.set charge release]" {
+			t.Errorf("%s audit: %v", m.n.cfg.Name, kinds)
+		}
+		if _, err := m.n.AuditVerify(); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func TestFederatedStatsNoised(t *testing.T) {
+	ms := consortium(t, 3, 300)
+	start := time.Now()
+	res, err := ms[1].f.RunJob(t.Context(), statsSpec(t, "stats-noised", ms, 2), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("job in %v", time.Since(start))
+	var out []stats.Result
+	json.Unmarshal(res.Result, &out)
+	count, ageSum, _ := plaintext(t, ms)
+	if math.Abs(out[0].Value-float64(count)) > 6*out[0].Stddev || out[0].Value == float64(count) && out[0].Stddev > 3 {
+		t.Errorf("count %v (sd %v), plaintext %d", out[0].Value, out[0].Stddev, count)
+	}
+	if math.Abs(out[1].Value-ageSum/float64(count)) > 6*out[1].Stddev+0.1 {
+		t.Errorf("mean %v (sd %v), plaintext %v", out[1].Value, out[1].Stddev, ageSum/float64(count))
+	}
+	// The same job id is refused from now on.
+	if _, err := ms[1].f.RunJob(t.Context(), statsSpec(t, "stats-noised", ms, 2), nil); err == nil {
+		t.Fatal("a job id was reused")
+	}
+}
+
+// shareRecords counts the decryption-share records a node keeps.
+func shareRecords(t *testing.T, n *Node) int {
+	c := 0
+	n.store.View(func(tx *store.Txn) error {
+		return tx.In(store.SpaceShares).Scan(nil, func(k, v []byte) error { c++; return nil })
+	})
+	return c
+}
+
+func crash(f *Federation) error {
+	go f.Close()
+	return fmt.Errorf("node crashed")
+}
+
+// TestKillContributorMidRound: one of 5 nodes dies after charging its
+// contribution; with t = 3 the round completes with the other 4.
+func TestKillContributorMidRound(t *testing.T) {
+	ms := consortium(t, 5, 150)
+	for _, m := range ms {
+		m.f.noiseOff = true
+	}
+	victim := ms[3]
+	victim.f.afterCharge = func() error { return crash(victim.f) }
+	res, err := ms[0].f.RunJob(t.Context(), statsSpec(t, "kill-contributor", ms, 3), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rounds) != 1 || len(res.Rounds[0].Contributors) != 4 || res.Rounds[0].Attempt != 1 {
+		t.Fatalf("rounds %+v", res.Rounds)
+	}
+	var out []stats.Result
+	json.Unmarshal(res.Result, &out)
+	count, _, _ := plaintext(t, append(append([]*testMember{}, ms[:3]...), ms[4]))
+	if out[0].Value != float64(count) {
+		t.Fatalf("count %v, want the 4 survivors' %d", out[0].Value, count)
+	}
+	// The victim was charged once (budget lost, nothing released).
+	accts, _ := victim.n.Budgets()
+	if accts[0].Releases != 1 {
+		t.Fatalf("victim charged %d times", accts[0].Releases)
+	}
+	for _, m := range ms {
+		if n := shareRecords(t, m.n); n > 1 {
+			t.Errorf("%s produced %d decryption shares", m.n.cfg.Name, n)
+		}
+	}
+}
+
+// TestKillQuorumMemberRetries: a quorum member dies when asked for its
+// decryption share. The round is never retried on the same ciphertext: the
+// next attempt is fresh encryptions with a new charge, and completes.
+func TestKillQuorumMemberRetries(t *testing.T) {
+	ms := consortium(t, 5, 150)
+	for _, m := range ms {
+		m.f.noiseOff = true
+	}
+	victim := ms[1] // Shamir point 2: in the first quorum
+	victim.f.beforeShare = func() error { return crash(victim.f) }
+	res, err := ms[0].f.RunJob(t.Context(), statsSpec(t, "kill-quorum", ms, 3), func(s string) { t.Log(s) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Rounds[0].Attempt != 2 || len(res.Rounds[0].Contributors) != 4 {
+		t.Fatalf("round %+v: want a second attempt without the victim", res.Rounds[0])
+	}
+	digests := map[string]int{}
+	for _, m := range ms {
+		accts, _ := m.n.Budgets()
+		want := int64(2)
+		if m == victim {
+			want = 1
+		}
+		if accts[0].Releases != want {
+			t.Errorf("%s: %d releases charged, want %d (one per attempt it contributed to)", m.n.cfg.Name, accts[0].Releases, want)
+		}
+		m.n.store.View(func(tx *store.Txn) error {
+			return tx.In(store.SpaceShares).Scan(nil, func(k, v []byte) error { digests[string(k)]++; return nil })
+		})
+	}
+	for d, c := range digests {
+		if c > 3 {
+			t.Errorf("ciphertext %x decrypted by %d nodes", d[:4], c)
+		}
+	}
+	if len(digests) != 2 {
+		t.Errorf("%d distinct ciphertexts had shares, want 2 (one per attempt)", len(digests))
+	}
+}
+
+// TestBelowThresholdAborts: with t = 3 of 3 and one node dead, the round
+// cannot be decrypted and the job aborts cleanly.
+func TestBelowThresholdAborts(t *testing.T) {
+	ms := consortium(t, 3, 100)
+	victim := ms[2]
+	victim.f.afterCharge = func() error { return crash(victim.f) }
+	_, err := ms[0].f.RunJob(t.Context(), statsSpec(t, "below-t", ms, 3), nil)
+	if err == nil || !strings.Contains(err.Error(), "fewer contributions than the threshold") {
+		t.Fatalf("job below threshold: %v", err)
+	}
+	for _, m := range ms[:2] {
+		if n := shareRecords(t, m.n); n != 0 {
+			t.Errorf("%s produced a decryption share below the threshold", m.n.cfg.Name)
+		}
+	}
+}
