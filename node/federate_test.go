@@ -3,6 +3,7 @@ package node
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"github.com/fednode/fednode/configs"
 	"github.com/fednode/fednode/federation"
 	"github.com/fednode/fednode/federation/job"
+	"github.com/fednode/fednode/federation/mhe"
 	"github.com/fednode/fednode/models/stats"
 	"github.com/fednode/fednode/node/audit"
 	"github.com/fednode/fednode/node/keys"
@@ -294,5 +296,163 @@ func TestBelowThresholdAborts(t *testing.T) {
 		if n := shareRecords(t, m.n); n != 0 {
 			t.Errorf("%s produced a decryption share below the threshold", m.n.cfg.Name)
 		}
+	}
+}
+
+// TestCuriousCoordinatorGetsNothing: a participant refuses to produce a
+// decryption share unless the ciphertext is the sum of at least t signed
+// contributions from distinct participants to the current round — whatever
+// the coordinator claims — and it never decrypts the same ciphertext twice.
+func TestCuriousCoordinatorGetsNothing(t *testing.T) {
+	ms := consortium(t, 3, 100)
+	coord, victim := ms[0], ms[1]
+	// Stop the job after the contributions: the coordinator keeps them.
+	spec := statsSpec(t, "curious", ms, 2)
+	var contribs []*contribution
+	var pv *participation
+	var pc *participation
+	victim.f.beforeShare = func() error {
+		// Keep both sides' job state; the coordinator's attempts fail.
+		pv, _ = victim.f.get("curious")
+		pc, _ = coord.f.get("curious")
+		return errors.New("hold")
+	}
+	if _, err := coord.f.RunJob(t.Context(), spec, nil); err == nil {
+		t.Fatal("job should have failed at the held share")
+	}
+	if pv == nil || pc == nil {
+		t.Fatal("no job state captured")
+	}
+	victim.f.beforeShare = nil
+	// The coordinator's own contribution and another, freshly made, for a
+	// new attempt the victim is at.
+	for _, m := range []*testMember{coord, victim} {
+		p := pc
+		if m == victim {
+			p = pv
+		}
+		hdr, chunks, err := m.f.contribute(t.Context(), p, roundMsg{Job: "curious", Round: 1, Attempt: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		contribs = append(contribs, &contribution{hdr: *hdr, chunks: chunks})
+	}
+	sum := func(cs ...*contribution) []*mhe.Ciphertext {
+		var s []*mhe.Ciphertext
+		for _, c := range cs {
+			cts, err := mhe.DecodeCiphertexts(mhe.Params(), c.chunks, pv.kind.Chunks())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s == nil {
+				s = cts
+			} else if err := mhe.Add(mhe.Params(), s, cts); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return s
+	}
+	req := func(cs ...*contribution) decryptMsg {
+		m := decryptMsg{Job: "curious", Round: 1, Attempt: 5, Active: []uint64{1, 2}}
+		for _, c := range cs {
+			m.Headers = append(m.Headers, c.hdr)
+		}
+		return m
+	}
+	// One contribution alone (the coordinator's own): refused.
+	if _, err := victim.f.decryptShare(pv, req(contribs[0]), sum(contribs[0])); err == nil || !strings.Contains(err.Error(), "at least 2") {
+		t.Fatalf("single contribution: %v", err)
+	}
+	// The same contribution twice: not distinct.
+	if _, err := victim.f.decryptShare(pv, req(contribs[0], contribs[0]), sum(contribs[0], contribs[0])); err == nil {
+		t.Fatal("a contribution counted twice")
+	}
+	// A forged header (signature of another sender's bytes).
+	forged := *contribs[1]
+	forged.hdr.Sig = append([]byte(nil), contribs[0].hdr.Sig...)
+	if _, err := victim.f.decryptShare(pv, req(contribs[0], &forged), sum(contribs[0], &forged)); err == nil || !strings.Contains(err.Error(), "signature") {
+		t.Fatalf("forged contribution: %v", err)
+	}
+	if n := shareRecords(t, victim.n); n != 0 {
+		t.Fatalf("refused requests recorded %d shares", n)
+	}
+	// Two genuine contributions: one share, and never a second one.
+	if _, err := victim.f.decryptShare(pv, req(contribs...), sum(contribs...)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := victim.f.decryptShare(pv, req(contribs...), sum(contribs...)); !errors.Is(err, ErrShareReused) {
+		t.Fatalf("second share of one ciphertext: %v", err)
+	}
+	if n := shareRecords(t, victim.n); n != 1 {
+		t.Fatalf("%d share records, want 1", n)
+	}
+}
+
+// TestRefusalReported: a participant without budget refuses, the job does
+// not start, and the initiator learns who refused and why.
+func TestRefusalReported(t *testing.T) {
+	ms := consortium(t, 3, 100)
+	spec := statsSpec(t, "too-expensive", ms, 2)
+	spec.Epsilon = 50 // above every node's cap of 10
+	_, err := ms[0].f.RunJob(t.Context(), spec, nil)
+	if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "over budget") || !strings.Contains(err.Error(), ms[1].n.cfg.Name) {
+		t.Fatalf("refusal: %v", err)
+	}
+	for _, m := range ms {
+		if accts, _ := m.n.Budgets(); accts[0].Releases != 0 {
+			t.Errorf("%s charged for a refused job", m.n.cfg.Name)
+		}
+	}
+	spec = statsSpec(t, "no-dataset", ms, 2)
+	spec.Dataset = "nope"
+	if _, err := ms[0].f.RunJob(t.Context(), spec, nil); err == nil {
+		t.Fatal("job on a missing dataset ran")
+	}
+}
+
+// TestReplayAndRestart: a replayed round message is refused, a restarted
+// node keeps its ledger and refuses the old job, and nodes keep serving.
+func TestReplayAndRestart(t *testing.T) {
+	ms := consortium(t, 3, 100)
+	if _, err := ms[0].f.RunJob(t.Context(), statsSpec(t, "first", ms, 2), nil); err != nil {
+		t.Fatal(err)
+	}
+	// Replay the round request of the finished job to a participant.
+	rb, _ := json.Marshal(roundMsg{Job: "first", Round: 1, Attempt: 1})
+	if _, _, err := ms[0].f.host.Request(t.Context(), ms[1].f.host.ID(), protoJob, tRound, rb, jobLimits()); err == nil {
+		t.Fatal("replayed round accepted")
+	}
+	// Garbage to the job protocol: refused, and the node still serves.
+	if _, _, err := ms[0].f.host.Request(t.Context(), ms[1].f.host.ID(), protoJob, tDecrypt, []byte("{not json"), jobLimits()); err == nil {
+		t.Fatal("malformed decrypt request accepted")
+	}
+	before, _ := ms[1].n.Budgets()
+	// Restart participant 1: close and reopen it on the same directory.
+	dir := ms[1].n.dir
+	ms[1].f.Close()
+	ms[1].n.Close()
+	n, err := Open(t.Context(), dir, []byte(testPass), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	after, _ := n.Budgets()
+	if after[0].Releases != before[0].Releases || after[0].Spent != before[0].Spent {
+		t.Fatalf("ledger changed across the restart: %+v → %+v", before[0], after[0])
+	}
+	f, err := n.Serve(t.Context(), ms[0].f.host.Consortium(), []string{ms[1].addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	ms[1].n, ms[1].f = n, f
+	if _, err := ms[0].f.host.ConnectAll(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ms[2].f.RunJob(t.Context(), statsSpec(t, "first", ms, 2), nil); !errors.Is(err, ErrRefused) {
+		t.Fatalf("old job id after restart: %v", err)
+	}
+	if _, err := ms[2].f.RunJob(t.Context(), statsSpec(t, "second", ms, 2), nil); err != nil {
+		t.Fatalf("a new job after the restart: %v", err)
 	}
 }
