@@ -135,7 +135,7 @@ func TestDemo(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("demo: %d %s", code, errs)
 	}
-	for _, want := range []string{"== node alpine-bank", "== node coastal-retail", "dataset transactions version 1", "campaign", "mean of age", "audit log: 5 records"} {
+	for _, want := range []string{"== node alpine-bank", "== node coastal-retail", "dataset transactions version 1", "campaign", "mean of age", "audit log: 5 records", "federated stats job across 2 nodes", "mean of churned"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)
 		}
