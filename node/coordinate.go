@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/fednode/fednode/federation"
 	"github.com/fednode/fednode/federation/job"
@@ -279,6 +280,7 @@ func (f *Federation) runRound(ctx context.Context, p *participation, members []f
 		return nil, nil, nil, err
 	}
 	params := mhe.Params()
+	aggStart := time.Now()
 	var sum []*mhe.Ciphertext
 	for _, c := range got {
 		cts, err := mhe.DecodeCiphertexts(params, c.chunks, p.kind.Chunks())
@@ -291,6 +293,7 @@ func (f *Federation) runRound(ctx context.Context, p *participation, members []f
 			return nil, nil, nil, err
 		}
 	}
+	f.metrics.add(roleaggregate, aggStart)
 	dm := decryptMsg{Job: p.spec.ID, Round: round, Attempt: attempt}
 	for _, q := range quorum {
 		dm.Active = append(dm.Active, uint64(q))
@@ -318,10 +321,12 @@ func (f *Federation) runRound(ctx context.Context, p *participation, members []f
 		}
 		shares[quorum[i]] = splitChunks(r.body, params.ShareSize())
 	}
+	combStart := time.Now()
 	vals, err := mhe.Combine(params, sum, quorum, shares, p.spec.Threshold)
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	f.metrics.add(rolecombine, combStart)
 	out, next, err := p.kind.Global(round, vals)
 	if err != nil {
 		return nil, nil, nil, err

@@ -83,6 +83,9 @@ type Federation struct {
 
 	noiseOff bool // tests only: contributions carry no noise (their cost is still charged)
 
+	benchValues int           // > 0: this node accepts "bench-sum" jobs of random vectors (benchmarks only)
+	metrics     *roundMetrics // timings of this node's roles, when set
+
 	// Failure injection, tests only: an error stops the node at that point.
 	afterCharge func() error // between a round's durable charge and its contribution
 	beforeShare func() error // when asked for a decryption share, before the digest is recorded
@@ -232,7 +235,12 @@ func (f *Federation) policy(spec *job.Spec) (kindPlan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("unknown dataset %s", spec.Dataset)
 	}
-	plan, err := planKind(spec, info)
+	var plan kindPlan
+	if spec.Kind == benchKind && f.benchValues > 0 {
+		plan, err = planBench(spec, f.benchValues)
+	} else {
+		plan, err = planKind(spec, info)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -535,10 +543,12 @@ func (f *Federation) contribute(ctx context.Context, p *participation, m roundMs
 			return nil, nil, err
 		}
 	}
+	start := time.Now()
 	chunks, err := mhe.Encrypt(pk, vec)
 	if err != nil {
 		return nil, nil, err
 	}
+	f.metrics.add(roleencrypt, start)
 	hdr := &contribHeader{Job: p.spec.ID, Round: m.Round, Attempt: m.Attempt, From: f.n.cfg.Name, Chunks: len(chunks), Digest: chunksDigest(chunks)}
 	hdr.Sig = ed25519.Sign(f.n.identity, hdr.message())
 	return hdr, chunks, nil
@@ -700,6 +710,8 @@ func (f *Federation) decryptShare(p *participation, m decryptMsg, sum []*mhe.Cip
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	start := time.Now()
+	defer f.metrics.add(roleshare, start)
 	return p.party.DecryptShare(sum, active)
 }
 
@@ -751,3 +763,5 @@ func newSeed() ([]byte, error) {
 }
 
 var _ = peer.ID("")
+
+func cryptoRead(b []byte) (int, error) { return rand.Read(b) }
