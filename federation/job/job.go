@@ -43,7 +43,7 @@ type Spec struct {
 	Kind         string          `json:"kind" toml:"kind"`                 // job kind, e.g. "stats"
 	Dataset      string          `json:"dataset" toml:"dataset"`           // dataset name at every participant
 	Participants []string        `json:"participants" toml:"participants"` // member names, initiator included
-	Threshold    int             `json:"threshold" toml:"threshold"`       // t: any t participants can decrypt; the noise is calibrated for t honest ones
+	Threshold    int             `json:"threshold" toml:"threshold"`       // t: any t participants can decrypt (a majority); the noise is calibrated for t honest ones
 	Epsilon      float64         `json:"epsilon" toml:"epsilon"`           // privacy spent by the whole job on each participant's dataset
 	Delta        float64         `json:"delta" toml:"delta"`
 	Rounds       int             `json:"rounds" toml:"rounds"` // 0: the kind decides
@@ -71,8 +71,8 @@ func (s *Spec) Validate() error {
 		return bad("dataset %q", s.Dataset)
 	case len(s.Participants) < 2 || len(s.Participants) > MaxParticipants:
 		return bad("%d participants: a federated job has 2 to %d", len(s.Participants), MaxParticipants)
-	case s.Threshold < 2 || s.Threshold > len(s.Participants):
-		return bad("threshold %d: must be at least 2 (no single member may decrypt) and at most the %d participants", s.Threshold, len(s.Participants))
+	case s.Threshold < 2 || s.Threshold > len(s.Participants) || 2*s.Threshold <= len(s.Participants):
+		return bad("threshold %d: must be a majority of the %d participants and at least 2 (no minority of colluding members may decrypt)", s.Threshold, len(s.Participants))
 	case !(s.Epsilon > 0) || math.IsInf(s.Epsilon, 0):
 		return bad("epsilon %v must be positive and finite", s.Epsilon)
 	case !(s.Delta > 0 && s.Delta < 1):

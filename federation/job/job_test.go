@@ -68,16 +68,17 @@ func TestValidateRejects(t *testing.T) {
 		return s
 	}
 	for name, edit := range map[string]func(*Spec){
-		"threshold=1":       func(s *Spec) { s.Threshold = 1 },
-		"threshold>n":       func(s *Spec) { s.Threshold = 4 },
-		"one-participant":   func(s *Spec) { s.Participants = s.Participants[:1] },
-		"dup-participant":   func(s *Spec) { s.Participants[1] = s.Participants[0] },
-		"delta=0":           func(s *Spec) { s.Delta = 0 },
-		"epsilon=0":         func(s *Spec) { s.Epsilon = 0 },
-		"bad-id":            func(s *Spec) { s.ID = "Bad ID" },
-		"bad-seed":          func(s *Spec) { s.Seed = "zz" },
-		"initiator-outside": func(s *Spec) { s.Initiator = "other" },
-		"rounds":            func(s *Spec) { s.Rounds = MaxRounds + 1 },
+		"threshold=1":        func(s *Spec) { s.Threshold = 1 },
+		"threshold>n":        func(s *Spec) { s.Threshold = 4 },
+		"threshold-minority": func(s *Spec) { s.Participants = append(s.Participants, "fourth"); s.Threshold = 2 },
+		"one-participant":    func(s *Spec) { s.Participants = s.Participants[:1] },
+		"dup-participant":    func(s *Spec) { s.Participants[1] = s.Participants[0] },
+		"delta=0":            func(s *Spec) { s.Delta = 0 },
+		"epsilon=0":          func(s *Spec) { s.Epsilon = 0 },
+		"bad-id":             func(s *Spec) { s.ID = "Bad ID" },
+		"bad-seed":           func(s *Spec) { s.Seed = "zz" },
+		"initiator-outside":  func(s *Spec) { s.Initiator = "other" },
+		"rounds":             func(s *Spec) { s.Rounds = MaxRounds + 1 },
 	} {
 		s := base()
 		if err := s.Validate(); err != nil {

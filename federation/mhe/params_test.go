@@ -25,7 +25,14 @@ func TestParams(t *testing.T) {
 	if t1 := PlaintextModulus; !new(big.Int).SetUint64(t1).ProbablyPrime(32) || t1%(2*Slots) != 1 {
 		t.Fatalf("t = %d must be a prime ≡ 1 mod %d", t1, 2*Slots)
 	}
-	if p.ID() != Params().ID() {
+	if Params() != p {
+		t.Fatal("Params built the set twice")
+	}
+	again, err := newParameters(paramsLiteral())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.ID() != p.ID() {
 		t.Fatal("ParamsID differs between two builds of the same literal")
 	}
 	for name, lit := range map[string]heint.ParametersLiteral{
