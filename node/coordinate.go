@@ -80,7 +80,7 @@ func (f *Federation) RunJob(ctx context.Context, spec *job.Spec, progress func(s
 		members[i] = m
 	}
 	abort := func(reason string) {
-		b, _ := json.Marshal(map[string]string{"job": spec.ID, "reason": reason})
+		b, _ := json.Marshal(abortMsg{Job: spec.ID, Reason: reason})
 		f.each(ctx, members, func(ctx context.Context, m federation.Member) ([]byte, error) {
 			if m.Name == self {
 				f.mu.Lock()
@@ -129,7 +129,7 @@ func (f *Federation) RunJob(ctx context.Context, spec *job.Spec, progress func(s
 
 	// Setup: keys, Shamir shares, collective public key (needs everyone).
 	say("setting up the collective key (%d of %d threshold)", spec.Threshold, len(members))
-	setupBody, _ := json.Marshal(map[string]string{"job": spec.ID})
+	setupBody, _ := json.Marshal(setupMsg{Job: spec.ID})
 	replies = f.each(ctx, members, func(ctx context.Context, m federation.Member) ([]byte, error) {
 		if m.Name == self {
 			return f.setup(ctx, p)
@@ -381,7 +381,7 @@ func (f *Federation) collect(ctx context.Context, p *participation, m federation
 		return nil, fmt.Errorf("unexpected reply %d", typ)
 	}
 	var c contribution
-	if err := json.Unmarshal(hb, &c.hdr); err != nil {
+	if err := decodeMsg(hb, &c.hdr); err != nil {
 		return nil, err
 	}
 	if c.hdr.From != m.Name || c.hdr.Job != rm.Job || c.hdr.Round != rm.Round || c.hdr.Attempt != rm.Attempt || c.hdr.Chunks != p.kind.Chunks() {

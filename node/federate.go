@@ -161,8 +161,8 @@ func (f *Federation) serveJob(ctx context.Context, from federation.Member, s *fe
 	case tResult:
 		return f.onResult(ctx, from, s, body)
 	case tAbort:
-		var m struct{ Job, Reason string }
-		if json.Unmarshal(body, &m) == nil {
+		var m abortMsg
+		if decodeMsg(body, &m) == nil {
 			f.mu.Lock()
 			if p, ok := f.jobs[m.Job]; ok && p.coord.ID == from.ID {
 				delete(f.jobs, m.Job)
@@ -181,10 +181,11 @@ type accept struct {
 }
 
 func (f *Federation) onPropose(ctx context.Context, from federation.Member, s *federation.Stream, body []byte) error {
-	var sg job.Signed
-	if err := json.Unmarshal(body, &sg); err != nil {
+	var sm signedMsg
+	if err := decodeMsg(body, &sm); err != nil {
 		return fmt.Errorf("propose: %w", err)
 	}
+	sg := job.Signed(sm)
 	spec, err := f.openSpec(&sg, from)
 	if err != nil {
 		return fmt.Errorf("propose: %w", err)
@@ -272,8 +273,8 @@ func points(spec *job.Spec) []mhe.ShamirPoint {
 }
 
 func (f *Federation) onSetup(ctx context.Context, from federation.Member, s *federation.Stream, body []byte) error {
-	var m struct{ Job string }
-	if err := json.Unmarshal(body, &m); err != nil {
+	var m setupMsg
+	if err := decodeMsg(body, &m); err != nil {
 		return err
 	}
 	p, err := f.get(m.Job)
@@ -356,7 +357,7 @@ func (f *Federation) serveShamir(ctx context.Context, from federation.Member, s 
 		return fmt.Errorf("unexpected message type %d", typ)
 	}
 	var m shamirMsg
-	if err := json.Unmarshal(body, &m); err != nil {
+	if err := decodeMsg(body, &m); err != nil {
 		return err
 	}
 	// The party may not exist yet if the sender got its setup first: wait.
@@ -407,7 +408,7 @@ type keyMsg struct {
 
 func (f *Federation) onKey(ctx context.Context, from federation.Member, s *federation.Stream, body []byte) error {
 	var m keyMsg
-	if err := json.Unmarshal(body, &m); err != nil {
+	if err := decodeMsg(body, &m); err != nil {
 		return err
 	}
 	p, err := f.get(m.Job)
@@ -491,7 +492,7 @@ func chunksDigest(chunks [][]byte) string {
 
 func (f *Federation) onRound(ctx context.Context, from federation.Member, s *federation.Stream, body []byte) error {
 	var m roundMsg
-	if err := json.Unmarshal(body, &m); err != nil {
+	if err := decodeMsg(body, &m); err != nil {
 		return err
 	}
 	p, err := f.get(m.Job)
@@ -613,7 +614,7 @@ type decryptMsg struct {
 
 func (f *Federation) onDecrypt(ctx context.Context, from federation.Member, s *federation.Stream, body []byte) error {
 	var m decryptMsg
-	if err := json.Unmarshal(body, &m); err != nil {
+	if err := decodeMsg(body, &m); err != nil {
 		return err
 	}
 	p, err := f.get(m.Job)
@@ -725,7 +726,7 @@ type resultMsg struct {
 
 func (f *Federation) onResult(ctx context.Context, from federation.Member, s *federation.Stream, body []byte) error {
 	var m resultMsg
-	if err := json.Unmarshal(body, &m); err != nil {
+	if err := decodeMsg(body, &m); err != nil {
 		return err
 	}
 	p, err := f.get(m.Job)
