@@ -139,6 +139,10 @@ func (f *Federation) Status() (*ServeStatus, error) {
 		return nil, err
 	}
 	out := &ServeStatus{Status: *st, Connected: []string{}}
+	out.Listen = out.Listen[:0:0]
+	for _, a := range f.host.Addrs() {
+		out.Listen = append(out.Listen, a.String())
+	}
 	for _, m := range f.host.Connected() {
 		out.Connected = append(out.Connected, m.Name)
 	}

@@ -23,7 +23,6 @@ import (
 	"github.com/fednode/fednode/node/store"
 	"github.com/fednode/fednode/privacy/accountant"
 	"github.com/fednode/fednode/privacy/ledger"
-	"github.com/libp2p/go-libp2p/core/peer"
 )
 
 // Protocol names and message types of federated jobs.
@@ -762,7 +761,5 @@ func newSeed() ([]byte, error) {
 	_, err := rand.Read(b)
 	return b, err
 }
-
-var _ = peer.ID("")
 
 func cryptoRead(b []byte) (int, error) { return rand.Read(b) }
