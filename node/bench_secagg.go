@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -105,7 +106,8 @@ func (b *benchPlan) Local(context.Context, *store.Store, int, []byte) ([]int64, 
 // SecaggResult is one measured secure-aggregation round.
 type SecaggResult struct {
 	Nodes, Values, Threshold int
-	Round                    time.Duration // wall time of one round over loopback streams
+	Runs                     int           // rounds run; times are medians (wall) and means (per role)
+	Round                    time.Duration // wall time of one round over loopback streams, median
 	Setup                    time.Duration // proposal and collective key (once per job)
 	Encrypt                  time.Duration // per node, mean
 	Aggregate                time.Duration // coordinator
@@ -113,7 +115,7 @@ type SecaggResult struct {
 	Combine                  time.Duration // coordinator
 	Noise                    time.Duration // distributed noise per node (sampling)
 	BytesPerValueNode        float64       // sent by each contributing node: its ciphertexts and its share
-	BytesPerValueCoordinator float64       // sent by the coordinator: contributions forwarded to the quorum and the results
+	BytesPerValueCoordinator float64       // sent by the coordinator: the aggregate's c1 half to each other quorum member
 	Plaintext                time.Duration // summing the same vectors in the clear
 	PaillierPerValue         time.Duration // Paillier-2048 encryption of one value (measured on 1,000, extrapolated)
 	EncryptPerValue          time.Duration // ours, per node
@@ -123,7 +125,8 @@ type SecaggResult struct {
 // random values over nodes throwaway nodes on loopback, through the same
 // engine as every job: policy, collective key, charged and noised
 // contributions, verified threshold decryption.
-func BenchSecagg(ctx context.Context, workdir string, nodes, values int) (*SecaggResult, error) {
+func BenchSecagg(ctx context.Context, workdir string, nodes, values, runs int) (*SecaggResult, error) {
+	runs = max(runs, 1)
 	if nodes < 2 || values < 1 {
 		return nil, fmt.Errorf("bench secagg: need at least 2 nodes and 1 value")
 	}
@@ -170,23 +173,31 @@ func BenchSecagg(ctx context.Context, workdir string, nodes, values int) (*Secag
 		f.metrics = ms[i]
 	}
 	t := max(2, nodes/2+1)
-	spec, err := job.ParseTOML([]byte(fmt.Sprintf("id = \"bench-%d\"\nkind = %q\ndataset = \"bench\"\nparticipants = [%s]\nthreshold = %d\nepsilon = 1000\ndelta = 0.1\n",
-		time.Now().UnixNano(), benchKind, strings.Join(names, ", "), t)))
-	if err != nil {
-		return nil, err
-	}
-	var setupDone, roundStart time.Time
-	start := time.Now()
-	_, err = fs[0].RunJob(ctx, spec, func(s string) {
-		if strings.HasPrefix(s, "round 1 attempt 1") {
-			setupDone = time.Now()
-			roundStart = setupDone
+	var rounds, setups []time.Duration
+	var spec *job.Spec
+	for r := range runs {
+		spec, err = job.ParseTOML([]byte(fmt.Sprintf("id = \"bench-%d-%d\"\nkind = %q\ndataset = \"bench\"\nparticipants = [%s]\nthreshold = %d\nepsilon = 1000\ndelta = 0.1\n",
+			time.Now().UnixNano(), r, benchKind, strings.Join(names, ", "), t)))
+		if err != nil {
+			return nil, err
 		}
-	})
-	if err != nil {
-		return nil, err
+		var roundStart time.Time
+		start := time.Now()
+		_, err = fs[0].RunJob(ctx, spec, func(s string) {
+			if os.Getenv("FEDNODE_BENCH_TRACE") != "" {
+				fmt.Fprintln(os.Stderr, time.Since(start).Round(time.Millisecond), s)
+			}
+			if strings.HasPrefix(s, "round 1 attempt 1") {
+				roundStart = time.Now()
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+		rounds = append(rounds, time.Since(roundStart))
+		setups = append(setups, roundStart.Sub(start))
 	}
-	res := &SecaggResult{Nodes: nodes, Values: values, Threshold: t, Round: time.Since(roundStart), Setup: setupDone.Sub(start)}
+	res := &SecaggResult{Nodes: nodes, Values: values, Threshold: t, Runs: runs, Round: medianDur(rounds), Setup: medianDur(setups)}
 	var enc, sh time.Duration
 	var nenc, nsh int
 	for _, m := range ms {
@@ -197,13 +208,16 @@ func BenchSecagg(ctx context.Context, workdir string, nodes, values int) (*Secag
 	}
 	res.Encrypt = enc / time.Duration(max(nenc, 1))
 	res.Share = sh / time.Duration(max(nsh, 1))
-	res.Aggregate, res.Combine = ms[0].aggregate, ms[0].combine
+	res.Aggregate = ms[0].aggregate / time.Duration(max(ms[0].aggregates, 1))
+	res.Combine = ms[0].combine / time.Duration(max(ms[0].combs, 1))
 	res.EncryptPerValue = res.Encrypt / time.Duration(values)
 	params := mhe.Params()
 	ct := float64(params.Chunks(values) * params.CiphertextSize())
 	sharesBytes := float64(params.Chunks(values) * params.ShareSize())
 	res.BytesPerValueNode = (ct + sharesBytes) / float64(values)
-	res.BytesPerValueCoordinator = float64(t-1) * float64(nodes) * ct / float64(values)
+	// The coordinator sends each other quorum member the aggregate's c1
+	// half (the size of a share), plus small headers and hashes.
+	res.BytesPerValueCoordinator = float64(t-1) * sharesBytes / float64(values)
 
 	// Baselines, measured in the same run.
 	vecs := make([][]int64, nodes)
@@ -240,3 +254,18 @@ func BenchSecagg(ctx context.Context, workdir string, nodes, values int) (*Secag
 type cryptoReader struct{}
 
 func (cryptoReader) Read(b []byte) (int, error) { return cryptoRead(b) }
+
+func medianDur(ds []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), ds...)
+	for i := range s {
+		for j := i + 1; j < len(s); j++ {
+			if s[j] < s[i] {
+				s[i], s[j] = s[j], s[i]
+			}
+		}
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}

@@ -5,7 +5,7 @@ import "testing"
 // TestBenchSecaggSmall runs the secure-aggregation benchmark's round once,
 // small, so that the benchmark path stays correct.
 func TestBenchSecaggSmall(t *testing.T) {
-	res, err := BenchSecagg(t.Context(), t.TempDir(), 3, 5000)
+	res, err := BenchSecagg(t.Context(), t.TempDir(), 3, 5000, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -19,7 +19,7 @@ func BenchmarkSecagg(b *testing.B) {
 	for _, tc := range []struct{ nodes, values int }{{3, 1000}, {3, 100000}} {
 		b.Run("nodes="+itoa(tc.nodes)+"/values="+itoa(tc.values), func(b *testing.B) {
 			for b.Loop() {
-				res, err := BenchSecagg(b.Context(), b.TempDir(), tc.nodes, tc.values)
+				res, err := BenchSecagg(b.Context(), b.TempDir(), tc.nodes, tc.values, 1)
 				if err != nil {
 					b.Fatal(err)
 				}

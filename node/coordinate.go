@@ -306,13 +306,20 @@ func (f *Federation) runRound(ctx context.Context, p *participation, members []f
 	for i, q := range quorum {
 		qm[i] = members[q-1]
 	}
+	c1, err := mhe.MarshalC1(sum)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	say("round %d: asking %d participants for decryption shares", round, len(qm))
 	replies := f.each(ctx, qm, func(ctx context.Context, m federation.Member) ([]byte, error) {
 		if m.Name == self {
-			shs, err := f.decryptShare(p, dm, sum)
+			if err := f.checkHeaders(p, dm); err != nil {
+				return nil, err
+			}
+			shs, err := f.shareOnce(p, dm, sum)
 			return joinChunks(shs), err
 		}
-		return f.requestShare(ctx, m, dmb, got)
+		return f.requestShare(ctx, p, m, dmb, c1, got)
 	})
 	shares := map[mhe.ShamirPoint][][]byte{}
 	for i, r := range replies {
@@ -399,9 +406,10 @@ func (f *Federation) collect(ctx context.Context, p *participation, m federation
 	return &c, nil
 }
 
-// requestShare sends a decryption request with every contribution's chunks
-// and reads the share.
-func (f *Federation) requestShare(ctx context.Context, m federation.Member, dmb []byte, got []*contribution) ([]byte, error) {
+// requestShare sends a quorum member the signed contribution headers and
+// the aggregate's c1 half, answers its hash challenge with every
+// contributor's signed hash, and reads its share.
+func (f *Federation) requestShare(ctx context.Context, p *participation, m federation.Member, dmb []byte, c1 [][]byte, got []*contribution) ([]byte, error) {
 	s, err := f.host.OpenStream(ctx, m.ID, protoJob, jobLimits())
 	if err != nil {
 		return nil, err
@@ -410,13 +418,57 @@ func (f *Federation) requestShare(ctx context.Context, m federation.Member, dmb 
 	if err := s.Write(ctx, tDecrypt, dmb); err != nil {
 		return nil, err
 	}
-	for _, c := range got {
-		if err := s.WriteChunks(ctx, tDecrypt, c.chunks); err != nil {
-			return nil, err
+	if err := s.WriteChunks(ctx, tDecrypt, c1); err != nil {
+		return nil, err
+	}
+	typ, seed, err := s.Read(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if typ != tChallenge || len(seed) != mhe.HashSeedSize {
+		return nil, fmt.Errorf("unexpected reply %d", typ)
+	}
+	req := hashReq{Job: p.spec.ID, Round: got[0].hdr.Round, Attempt: got[0].hdr.Attempt, Seed: seed}
+	rb, _ := json.Marshal(req)
+	contributors := make([]federation.Member, len(got))
+	for i, c := range got {
+		mem, ok := f.host.Consortium().ByName(c.hdr.From)
+		if !ok {
+			return nil, fmt.Errorf("contributor %s is not a member", c.hdr.From)
 		}
+		contributors[i] = mem
+	}
+	replies := f.each(ctx, contributors, func(ctx context.Context, c federation.Member) ([]byte, error) {
+		if c.Name == f.n.cfg.Name {
+			r, err := f.hashOwn(p, req)
+			if err != nil {
+				return nil, err
+			}
+			return json.Marshal(r)
+		}
+		typ, body, err := f.host.Request(ctx, c.ID, protoJob, tHashReq, rb, jobLimits())
+		if err == nil && typ != tHash {
+			err = fmt.Errorf("unexpected reply %d", typ)
+		}
+		return body, err
+	})
+	var hs hashesMsg
+	for i, r := range replies {
+		if r.err != nil {
+			return nil, fmt.Errorf("hash of %s: %w", contributors[i].Name, r.err)
+		}
+		var h hashResp
+		if err := decodeMsg(r.body, &h); err != nil {
+			return nil, fmt.Errorf("hash of %s: %w", contributors[i].Name, err)
+		}
+		hs.Responses = append(hs.Responses, h)
+	}
+	hb, _ := json.Marshal(hs)
+	if err := s.Write(ctx, tHashes, hb); err != nil {
+		return nil, err
 	}
 	var out []byte
-	typ, _, err := s.ReadChunks(ctx, uint32(mhe.Params().ShareSize()), func(_ wire.Type, b []byte) error {
+	typ, _, err = s.ReadChunks(ctx, uint32(mhe.Params().ShareSize()), func(_ wire.Type, b []byte) error {
 		out = append(out, b...)
 		return nil
 	})

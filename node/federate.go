@@ -45,6 +45,10 @@ const (
 	tResult       wire.Type = 11 // coordinator: the noised result of a round
 	tAck          wire.Type = 12
 	tAbort        wire.Type = 13
+	tChallenge    wire.Type = 14 // quorum member: a fresh seed for the linear-hash check
+	tHashReq      wire.Type = 15 // coordinator → contributor: hash your contribution under this seed
+	tHash         wire.Type = 16 // contributor: its signed hash
+	tHashes       wire.Type = 17 // coordinator → quorum member: every contributor's signed hash
 	tShamirShare  wire.Type = 20 // participant → participant: a Shamir share, privately
 )
 
@@ -58,7 +62,8 @@ const (
 func jobLimits() wire.Limits {
 	return wire.Limits{tPropose: maxControl, tAccept: maxControl, tSetup: maxControl, tKeyShare: maxControl,
 		tKey: 8 * maxControl, tKeyOK: maxControl, tRound: maxControl, tContribution: maxBulk, tDecrypt: maxBulk,
-		tShare: maxBulk, tResult: maxControl, tAck: maxControl, tAbort: maxControl}
+		tShare: maxBulk, tResult: maxControl, tAck: maxControl, tAbort: maxControl,
+		tChallenge: maxControl, tHashReq: maxControl, tHash: maxControl, tHashes: maxControl}
 }
 
 func shamirLimits() wire.Limits { return wire.Limits{tShamirShare: maxControl, tAck: maxControl} }
@@ -128,6 +133,8 @@ type participation struct {
 	round     int // last round contributed to
 	attempt   int
 	contribOK bool
+	own       []*mhe.Ciphertext // this node's contribution to that attempt, for hash challenges
+	digest    string
 }
 
 func (f *Federation) get(id string) (*participation, error) {
@@ -159,6 +166,8 @@ func (f *Federation) serveJob(ctx context.Context, from federation.Member, s *fe
 		return f.onDecrypt(ctx, from, s, body)
 	case tResult:
 		return f.onResult(ctx, from, s, body)
+	case tHashReq:
+		return f.onHashReq(ctx, from, s, body)
 	case tAbort:
 		var m abortMsg
 		if decodeMsg(body, &m) == nil {
@@ -551,6 +560,15 @@ func (f *Federation) contribute(ctx context.Context, p *participation, m roundMs
 	f.metrics.add(roleencrypt, start)
 	hdr := &contribHeader{Job: p.spec.ID, Round: m.Round, Attempt: m.Attempt, From: f.n.cfg.Name, Chunks: len(chunks), Digest: chunksDigest(chunks)}
 	hdr.Sig = ed25519.Sign(f.n.identity, hdr.message())
+	own, err := mhe.DecodeCiphertexts(mhe.Params(), chunks, len(chunks))
+	if err != nil {
+		return nil, nil, err
+	}
+	p.mu.Lock()
+	if p.round == m.Round && p.attempt == m.Attempt {
+		p.own, p.digest = own, hdr.Digest
+	}
+	p.mu.Unlock()
 	return hdr, chunks, nil
 }
 
@@ -620,81 +638,152 @@ func (f *Federation) onDecrypt(ctx context.Context, from federation.Member, s *f
 	if err != nil || p.coord.ID != from.ID {
 		return fmt.Errorf("decrypt: %w", ErrUnknownJob)
 	}
-	// The contributions' chunks follow, one chunked message each.
-	params := mhe.Params()
-	var sum []*mhe.Ciphertext
-	for i := range m.Headers {
-		var chunks [][]byte
-		if _, _, err := s.ReadChunks(ctx, uint32(params.CiphertextSize()), func(_ wire.Type, c []byte) error {
-			chunks = append(chunks, slices.Clone(c))
-			return nil
-		}); err != nil {
-			return err
-		}
-		if chunksDigest(chunks) != m.Headers[i].Digest || len(chunks) != m.Headers[i].Chunks {
-			return fmt.Errorf("contribution %d does not match its signed header", i)
-		}
-		cts, err := mhe.DecodeCiphertexts(params, chunks, p.kind.Chunks())
-		if err != nil {
-			return fmt.Errorf("contribution of %s: %w", m.Headers[i].From, err)
-		}
-		if sum == nil {
-			sum = cts
-		} else if err := mhe.Add(params, sum, cts); err != nil {
-			return err
-		}
+	if err := f.checkHeaders(p, m); err != nil {
+		return fmt.Errorf("decrypt %s/%d: %w", m.Job, m.Round, err)
 	}
-	shares, err := f.decryptShare(p, m, sum)
+	// The aggregate's c1 half follows: all a decryption share depends on.
+	params := mhe.Params()
+	var chunks [][]byte
+	if _, _, err := s.ReadChunks(ctx, uint32(params.ShareSize()), func(_ wire.Type, c []byte) error {
+		chunks = append(chunks, slices.Clone(c))
+		return nil
+	}); err != nil {
+		return err
+	}
+	c1, err := mhe.DecodeC1(params, chunks, p.kind.Chunks())
+	if err != nil {
+		return fmt.Errorf("decrypt %s/%d: %w", m.Job, m.Round, err)
+	}
+	// Challenge: a fresh seed, so the coordinator cannot have prepared an
+	// aggregate that hashes like the sum without being the sum.
+	seed := make([]byte, mhe.HashSeedSize)
+	if _, err := rand.Read(seed); err != nil {
+		return err
+	}
+	if err := s.Write(ctx, tChallenge, seed); err != nil {
+		return err
+	}
+	typ, hb, err := s.Read(ctx)
+	if err != nil {
+		return err
+	}
+	var hs hashesMsg
+	if typ != tHashes {
+		return fmt.Errorf("unexpected message type %d", typ)
+	}
+	if err := decodeMsg(hb, &hs); err != nil {
+		return err
+	}
+	if err := f.verifyHashes(m, seed, hs.Responses, c1); err != nil {
+		return fmt.Errorf("decrypt %s/%d: %w", m.Job, m.Round, err)
+	}
+	shares, err := f.shareOnce(p, m, c1)
 	if err != nil {
 		return fmt.Errorf("decrypt %s/%d: %w", m.Job, m.Round, err)
 	}
 	return s.WriteChunks(ctx, tShare, shares)
 }
 
-// decryptShare checks that the ciphertext to decrypt is the sum of at least
-// threshold contributions to this round, each signed by a distinct
-// participant; records its digest durably; and only then produces this
+// checkHeaders checks that a decryption request names at least threshold
+// contributions to this round, each signed by a distinct participant.
+func (f *Federation) checkHeaders(p *participation, m decryptMsg) error {
+	seen := map[string]bool{}
+	for _, h := range m.Headers {
+		if h.Job != p.spec.ID || h.Round != m.Round || h.Attempt != m.Attempt {
+			return fmt.Errorf("a contribution to another round (%s/%d/%d)", h.Job, h.Round, h.Attempt)
+		}
+		if p.spec.Index(h.From) < 0 || seen[h.From] {
+			return fmt.Errorf("contribution from %q: not a distinct participant", h.From)
+		}
+		seen[h.From] = true
+		pub, err := f.memberKey(h.From)
+		if err != nil {
+			return err
+		}
+		if !ed25519.Verify(pub, h.message(), h.Sig) {
+			return fmt.Errorf("contribution of %s: signature does not verify", h.From)
+		}
+	}
+	if len(seen) < p.spec.Threshold {
+		return fmt.Errorf("only %d signed contributions; at least %d are needed before this node decrypts anything", len(seen), p.spec.Threshold)
+	}
+	return nil
+}
+
+func (f *Federation) memberKey(name string) (ed25519.PublicKey, error) {
+	mem, ok := f.host.Consortium().ByName(name)
+	if !ok {
+		return nil, fmt.Errorf("%s is not a member", name)
+	}
+	return PublicKeyOf(mem.ID.String())
+}
+
+// verifyHashes checks that c1 is the sum of the listed contributions: every
+// contributor's signed linear hash of its own contribution, under this
+// node's fresh seed, must add up to the hash of c1.
+func (f *Federation) verifyHashes(m decryptMsg, seed []byte, resps []hashResp, c1 []*mhe.Ciphertext) error {
+	params := mhe.Params()
+	byFrom := map[string]*hashResp{}
+	for i := range resps {
+		byFrom[resps[i].From] = &resps[i]
+	}
+	if len(byFrom) != len(m.Headers) {
+		return fmt.Errorf("%d hash answers for %d contributions", len(byFrom), len(m.Headers))
+	}
+	sum := make([]uint64, 2)
+	for _, h := range m.Headers {
+		r, ok := byFrom[h.From]
+		if !ok {
+			return fmt.Errorf("no hash from %s", h.From)
+		}
+		if r.Job != h.Job || r.Round != h.Round || r.Attempt != h.Attempt || r.Digest != h.Digest || !bytesEqual(r.Seed, seed) {
+			return fmt.Errorf("the hash of %s answers another challenge or contribution", h.From)
+		}
+		pub, err := f.memberKey(h.From)
+		if err != nil {
+			return err
+		}
+		if !ed25519.Verify(pub, r.message(), r.Sig) {
+			return fmt.Errorf("the hash of %s: signature does not verify", h.From)
+		}
+		if err := mhe.AddHashes(params, sum, r.Hash); err != nil {
+			return err
+		}
+	}
+	got, err := mhe.LinearHash(params, seed, c1)
+	if err != nil {
+		return err
+	}
+	if got[0] != sum[0] || got[1] != sum[1] {
+		return errors.New("the ciphertext to decrypt is not the sum of the signed contributions")
+	}
+	return nil
+}
+
+func bytesEqual(a, b []byte) bool { return string(a) == string(b) }
+
+// shareOnce records the digest of c1 durably and only then produces this
 // node's one decryption share of it.
-func (f *Federation) decryptShare(p *participation, m decryptMsg, sum []*mhe.Ciphertext) ([][]byte, error) {
+func (f *Federation) shareOnce(p *participation, m decryptMsg, c1 []*mhe.Ciphertext) ([][]byte, error) {
 	if f.beforeShare != nil {
 		if err := f.beforeShare(); err != nil {
 			return nil, err
 		}
 	}
-	if m.Round != p.round || m.Attempt != p.attempt {
-		return nil, fmt.Errorf("%w: decrypt for round %d attempt %d, this node is at %d/%d", ErrUnknownJob, m.Round, m.Attempt, p.round, p.attempt)
-	}
-	seen := map[string]bool{}
-	for _, h := range m.Headers {
-		if h.Job != p.spec.ID || h.Round != m.Round || h.Attempt != m.Attempt {
-			return nil, fmt.Errorf("a contribution to another round (%s/%d/%d)", h.Job, h.Round, h.Attempt)
-		}
-		if p.spec.Index(h.From) < 0 || seen[h.From] {
-			return nil, fmt.Errorf("contribution from %q: not a distinct participant", h.From)
-		}
-		seen[h.From] = true
-		mem, ok := f.host.Consortium().ByName(h.From)
-		if !ok {
-			return nil, fmt.Errorf("contributor %s is not a member", h.From)
-		}
-		pub, err := PublicKeyOf(mem.ID.String())
-		if err != nil {
-			return nil, err
-		}
-		if !ed25519.Verify(pub, h.message(), h.Sig) {
-			return nil, fmt.Errorf("contribution of %s: signature does not verify", h.From)
-		}
-	}
-	if len(seen) < p.spec.Threshold || sum == nil {
-		return nil, fmt.Errorf("only %d signed contributions; at least %d are needed before this node decrypts anything", len(seen), p.spec.Threshold)
+	p.mu.Lock()
+	atRound, atAttempt := p.round, p.attempt
+	p.mu.Unlock()
+	if m.Round != atRound || m.Attempt != atAttempt {
+		return nil, fmt.Errorf("%w: decrypt for round %d attempt %d, this node is at %d/%d", ErrUnknownJob, m.Round, m.Attempt, atRound, atAttempt)
 	}
 	active := make([]mhe.ShamirPoint, len(m.Active))
 	for i, a := range m.Active {
 		active[i] = mhe.ShamirPoint(a)
 	}
-	digest := mhe.Digest(sum)
-	// INVARIANT: one decryption share per ciphertext, ever. The digest is
-	// recorded, and synced, before the share exists.
+	digest := mhe.DigestC1(c1)
+	// INVARIANT: one decryption share per ciphertext, ever. The digest of
+	// what the share depends on (c1) is recorded, and synced, before the
+	// share exists.
 	err := f.n.store.Update(func(tx *store.Txn) error {
 		sp := tx.In(store.SpaceShares)
 		if _, dup, err := sp.Get(digest[:]); err != nil {
@@ -712,7 +801,84 @@ func (f *Federation) decryptShare(p *participation, m decryptMsg, sum []*mhe.Cip
 	defer p.mu.Unlock()
 	start := time.Now()
 	defer f.metrics.add(roleshare, start)
-	return p.party.DecryptShare(sum, active)
+	return p.party.DecryptShare(c1, active)
+}
+
+// hashReq asks a contributor for the linear hash of its contribution.
+type hashReq struct {
+	Job     string `json:"job"`
+	Round   int    `json:"round"`
+	Attempt int    `json:"attempt"`
+	Seed    []byte `json:"seed"`
+}
+
+// hashResp is a contributor's signed linear hash.
+type hashResp struct {
+	Job     string   `json:"job"`
+	Round   int      `json:"round"`
+	Attempt int      `json:"attempt"`
+	From    string   `json:"from"`
+	Seed    []byte   `json:"seed"`
+	Digest  string   `json:"digest"` // of the contribution, as in its header
+	Hash    []uint64 `json:"hash"`
+	Sig     []byte   `json:"sig"`
+}
+
+type hashesMsg struct {
+	Responses []hashResp `json:"responses"`
+}
+
+const hashDomain = "fednode contribution hash v1\x00"
+
+func (r *hashResp) message() []byte {
+	b := []byte(hashDomain)
+	b = append(b, r.Job...)
+	b = append(b, 0)
+	b = binary.BigEndian.AppendUint64(b, uint64(r.Round))
+	b = binary.BigEndian.AppendUint64(b, uint64(r.Attempt))
+	b = append(b, r.From...)
+	b = append(b, 0)
+	b = append(b, r.Seed...)
+	b = append(b, r.Digest...)
+	for _, h := range r.Hash {
+		b = binary.BigEndian.AppendUint64(b, h)
+	}
+	return b
+}
+
+func (f *Federation) onHashReq(ctx context.Context, from federation.Member, s *federation.Stream, body []byte) error {
+	var m hashReq
+	if err := decodeMsg(body, &m); err != nil {
+		return err
+	}
+	p, err := f.get(m.Job)
+	if err != nil || p.coord.ID != from.ID {
+		return fmt.Errorf("hash: %w", ErrUnknownJob)
+	}
+	r, err := f.hashOwn(p, m)
+	if err != nil {
+		return fmt.Errorf("hash %s/%d: %w", m.Job, m.Round, err)
+	}
+	b, _ := json.Marshal(r)
+	return s.Write(ctx, tHash, b)
+}
+
+// hashOwn signs the linear hash of this node's contribution to the current
+// attempt, under a decryptor's seed.
+func (f *Federation) hashOwn(p *participation, m hashReq) (*hashResp, error) {
+	p.mu.Lock()
+	own, digest, round, attempt := p.own, p.digest, p.round, p.attempt
+	p.mu.Unlock()
+	if own == nil || m.Round != round || m.Attempt != attempt {
+		return nil, fmt.Errorf("%w: no contribution to round %d attempt %d", ErrUnknownJob, m.Round, m.Attempt)
+	}
+	h, err := mhe.LinearHash(mhe.Params(), m.Seed, own)
+	if err != nil {
+		return nil, err
+	}
+	r := &hashResp{Job: m.Job, Round: m.Round, Attempt: m.Attempt, From: f.n.cfg.Name, Seed: m.Seed, Digest: digest, Hash: h}
+	r.Sig = ed25519.Sign(f.n.identity, r.message())
+	return r, nil
 }
 
 type resultMsg struct {

@@ -360,27 +360,56 @@ func TestCuriousCoordinatorGetsNothing(t *testing.T) {
 		return m
 	}
 	// One contribution alone (the coordinator's own): refused.
-	if _, err := victim.f.decryptShare(pv, req(contribs[0]), sum(contribs[0])); err == nil || !strings.Contains(err.Error(), "at least 2") {
+	if err := victim.f.checkHeaders(pv, req(contribs[0])); err == nil || !strings.Contains(err.Error(), "at least 2") {
 		t.Fatalf("single contribution: %v", err)
 	}
 	// The same contribution twice: not distinct.
-	if _, err := victim.f.decryptShare(pv, req(contribs[0], contribs[0]), sum(contribs[0], contribs[0])); err == nil {
+	if err := victim.f.checkHeaders(pv, req(contribs[0], contribs[0])); err == nil {
 		t.Fatal("a contribution counted twice")
 	}
-	// A forged header (signature of another sender's bytes).
+	// A forged header (another sender's signature).
 	forged := *contribs[1]
 	forged.hdr.Sig = append([]byte(nil), contribs[0].hdr.Sig...)
-	if _, err := victim.f.decryptShare(pv, req(contribs[0], &forged), sum(contribs[0], &forged)); err == nil || !strings.Contains(err.Error(), "signature") {
+	if err := victim.f.checkHeaders(pv, req(contribs[0], &forged)); err == nil || !strings.Contains(err.Error(), "signature") {
 		t.Fatalf("forged contribution: %v", err)
+	}
+	// Genuine headers, but the aggregate is only the victim's contribution:
+	// the hash challenge catches it.
+	m := req(contribs...)
+	if err := victim.f.checkHeaders(pv, m); err != nil {
+		t.Fatal(err)
+	}
+	seed := bytes.Repeat([]byte{3}, mhe.HashSeedSize)
+	hashes := func(seed []byte) []hashResp {
+		var out []hashResp
+		for i, p := range []*participation{pc, pv} {
+			f := []*testMember{coord, victim}[i].f
+			r, err := f.hashOwn(p, hashReq{Job: "curious", Round: 1, Attempt: 5, Seed: seed})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, *r)
+		}
+		return out
+	}
+	if err := victim.f.verifyHashes(m, seed, hashes(seed), sum(contribs[1])); err == nil || !strings.Contains(err.Error(), "not the sum") {
+		t.Fatalf("substituted aggregate: %v", err)
+	}
+	if err := victim.f.verifyHashes(m, seed, hashes(bytes.Repeat([]byte{4}, mhe.HashSeedSize)), sum(contribs...)); err == nil {
+		t.Fatal("hashes under another seed accepted")
 	}
 	if n := shareRecords(t, victim.n); n != 0 {
 		t.Fatalf("refused requests recorded %d shares", n)
 	}
-	// Two genuine contributions: one share, and never a second one.
-	if _, err := victim.f.decryptShare(pv, req(contribs...), sum(contribs...)); err != nil {
+	// The genuine sum: one share, and never a second one.
+	agg := sum(contribs...)
+	if err := victim.f.verifyHashes(m, seed, hashes(seed), agg); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := victim.f.decryptShare(pv, req(contribs...), sum(contribs...)); !errors.Is(err, ErrShareReused) {
+	if _, err := victim.f.shareOnce(pv, m, agg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := victim.f.shareOnce(pv, m, agg); !errors.Is(err, ErrShareReused) {
 		t.Fatalf("second share of one ciphertext: %v", err)
 	}
 	if n := shareRecords(t, victim.n); n != 1 {

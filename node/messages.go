@@ -153,3 +153,38 @@ func (m *resultMsg) validate() error {
 	}
 	return checkJobID(m.Job)
 }
+
+func (m *hashReq) validate() error {
+	if len(m.Seed) != 32 {
+		return errors.New("hash seed must be 32 bytes")
+	}
+	if err := checkRound(m.Round, m.Attempt); err != nil {
+		return err
+	}
+	return checkJobID(m.Job)
+}
+
+func (r *hashResp) validate() error {
+	if len(r.Seed) != 32 || len(r.Hash) != 2 || len(r.Sig) != 64 || !memberRE.MatchString(r.From) {
+		return errors.New("hash answer out of bounds")
+	}
+	if d, err := hex.DecodeString(r.Digest); err != nil || len(d) != 32 {
+		return errors.New("hash answer digest is not 32 bytes of hex")
+	}
+	if err := checkRound(r.Round, r.Attempt); err != nil {
+		return err
+	}
+	return checkJobID(r.Job)
+}
+
+func (m *hashesMsg) validate() error {
+	if len(m.Responses) < 1 || len(m.Responses) > job.MaxParticipants {
+		return errors.New("hash answers out of bounds")
+	}
+	for i := range m.Responses {
+		if err := m.Responses[i].validate(); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -78,6 +78,7 @@ bytes sent per value, and in the same run a plaintext sum of N vectors and a
 Paillier-2048 baseline (1,000 encryptions timed, extrapolated per value).`)
 	nodes := fs.Int("nodes", 3, "nodes")
 	values := fs.Int("values", 100000, "values per node")
+	runs := fs.Int("runs", 3, "rounds to run (the round time reported is their median)")
 	dir := fs.String("workdir", "", "directory for the throwaway nodes (default: a new temporary directory)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if pos, err := parseFlags(fs, args); err != nil {
@@ -85,8 +86,8 @@ Paillier-2048 baseline (1,000 encryptions timed, extrapolated per value).`)
 	} else if len(pos) > 0 {
 		return usagef("unexpected argument %q", pos[0])
 	}
-	if *nodes < 2 || *nodes > 32 || *values < 1 || *values > 10_000_000 {
-		return usagef("--nodes must be 2 to 32 and --values 1 to 10,000,000")
+	if *nodes < 2 || *nodes > 32 || *values < 1 || *values > 10_000_000 || *runs < 1 {
+		return usagef("--nodes must be 2 to 32, --values 1 to 10,000,000 and --runs positive")
 	}
 	wd := *dir
 	if wd == "" {
@@ -98,7 +99,7 @@ Paillier-2048 baseline (1,000 encryptions timed, extrapolated per value).`)
 		wd = d
 	}
 	fmt.Fprintf(e.stderr, "bench secagg: %d nodes, %s values each\n", *nodes, count(int64(*values)))
-	r, err := node.BenchSecagg(ctx, wd, *nodes, *values)
+	r, err := node.BenchSecagg(ctx, wd, *nodes, *values, *runs)
 	if err != nil {
 		return err
 	}
@@ -106,7 +107,7 @@ Paillier-2048 baseline (1,000 encryptions timed, extrapolated per value).`)
 		return writeJSON(e.stdout, r)
 	}
 	w := e.stdout
-	fmt.Fprintf(w, "nodes %d, values %s, threshold %d\n", r.Nodes, count(int64(r.Values)), r.Threshold)
+	fmt.Fprintf(w, "nodes %d, values %s, threshold %d, %d rounds (wall times: medians; roles: means)\n", r.Nodes, count(int64(r.Values)), r.Threshold, r.Runs)
 	fmt.Fprintf(w, "  round wall time (loopback streams)   %v\n", r.Round.Round(time.Millisecond))
 	fmt.Fprintf(w, "  setup (proposal, collective key)     %v\n", r.Setup.Round(time.Millisecond))
 	fmt.Fprintf(w, "  encrypt, per node                    %v (%.0f ns/value)\n", r.Encrypt.Round(time.Millisecond), float64(r.EncryptPerValue))
@@ -115,7 +116,7 @@ Paillier-2048 baseline (1,000 encryptions timed, extrapolated per value).`)
 	fmt.Fprintf(w, "  decryption share, per quorum member  %v\n", r.Share.Round(time.Millisecond))
 	fmt.Fprintf(w, "  combine (coordinator)                %v\n", r.Combine.Round(time.Millisecond))
 	fmt.Fprintf(w, "  sent per value by each node          %.1f B (ciphertext and decryption share)\n", r.BytesPerValueNode)
-	fmt.Fprintf(w, "  sent per value by the coordinator    %.1f B (every contribution to each other quorum member)\n", r.BytesPerValueCoordinator)
+	fmt.Fprintf(w, "  sent per value by the coordinator    %.1f B (the aggregate's c1 half to each other quorum member)\n", r.BytesPerValueCoordinator)
 	fmt.Fprintf(w, "  plaintext sum of the same vectors    %v\n", r.Plaintext)
 	fmt.Fprintf(w, "  Paillier-2048 encryption             %v per value (1,000 timed, extrapolated: %v for %s values)\n",
 		r.PaillierPerValue, (r.PaillierPerValue * time.Duration(r.Values)).Round(time.Millisecond), count(int64(r.Values)))
