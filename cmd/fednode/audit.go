@@ -15,22 +15,11 @@ import (
 )
 
 func cmdAudit(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" {
-		fmt.Fprintln(e.stderr, "Usage: fednode audit verify|show|export [flags]\n\nThe node's append-only audit log: every budget change, charge and release,\nhash-chained and signed with the node's Ed25519 identity.\n  verify   check the log on the node (--dir) or an export offline (--file --peer-id)\n  show     list the records\n  export   write the log as JSON (verifiable offline) or CSV")
-		if len(args) == 0 {
-			return usagef("missing sub-command")
-		}
-		return nil
-	}
-	switch args[0] {
-	case "verify":
-		return auditVerify(ctx, e, args[1:])
-	case "show":
-		return auditShow(ctx, e, args[1:])
-	case "export":
-		return auditExport(ctx, e, args[1:])
-	}
-	return usagef("unknown audit sub-command %q", args[0])
+	return dispatch(ctx, e, "audit", "The node's append-only audit log: every budget change, charge and release,\nhash-chained and signed with the node's Ed25519 identity.", map[string]subcommand{
+		"verify": {"check the log on the node (--dir) or an export offline (--file --peer-id)", auditVerify},
+		"show":   {"list the records", auditShow},
+		"export": {"write the log as JSON (verifiable offline) or CSV", auditExport},
+	}, args)
 }
 
 func auditVerify(ctx context.Context, e *env, args []string) error {

@@ -10,20 +10,23 @@ import (
 )
 
 func cmdBench(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" {
-		fmt.Fprintln(e.stderr, "Usage: fednode bench ingest|secagg [flags]\n\nMeasure headline figures. Sub-commands:\n  ingest   ingest rows/s into the encrypted store against raw badger writes of the same rows\n  secagg   one secure-aggregation round over loopback, per role, against plaintext and Paillier")
-		if len(args) == 0 {
-			return usagef("missing sub-command")
-		}
-		return nil
+	return dispatch(ctx, e, "bench", "Measure headline figures.", map[string]subcommand{
+		"ingest": {"ingest rows/s into the encrypted store against raw badger writes of the same rows", benchIngest},
+		"secagg": {"one secure-aggregation round over loopback, per role, against plaintext and Paillier", benchSecagg},
+	}, args)
+}
+
+// workdir returns dir, or a new temporary directory and a function that
+// removes it.
+func workdir(dir string) (string, func(), error) {
+	if dir != "" {
+		return dir, func() {}, nil
 	}
-	switch args[0] {
-	case "ingest":
-		return benchIngest(ctx, e, args[1:])
-	case "secagg":
-		return benchSecagg(ctx, e, args[1:])
+	d, err := os.MkdirTemp("", "fednode-bench-")
+	if err != nil {
+		return "", nil, err
 	}
-	return usagef("unknown bench %q", args[0])
+	return d, func() { os.RemoveAll(d) }, nil
 }
 
 func benchIngest(ctx context.Context, e *env, args []string) error {
@@ -44,15 +47,11 @@ AES-256 encryption through a plain WriteBatch. Prints medians and their ratio.`)
 	if *rows < 1 || *runs < 1 {
 		return usagef("--rows and --runs must be positive")
 	}
-	wd := *dir
-	if wd == "" {
-		d, err := os.MkdirTemp("", "fednode-bench-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(d)
-		wd = d
+	wd, cleanup, err := workdir(*dir)
+	if err != nil {
+		return err
 	}
+	defer cleanup()
 	fmt.Fprintf(e.stderr, "bench ingest: %s rows, %d runs each\n", count(int64(*rows)), *runs)
 	res, err := node.BenchIngest(ctx, wd, *rows, *runs)
 	if err != nil {
@@ -89,15 +88,11 @@ Paillier-2048 baseline (1,000 encryptions timed, extrapolated per value).`)
 	if *nodes < 2 || *nodes > 32 || *values < 1 || *values > 10_000_000 || *runs < 1 {
 		return usagef("--nodes must be 2 to 32, --values 1 to 10,000,000 and --runs positive")
 	}
-	wd := *dir
-	if wd == "" {
-		d, err := os.MkdirTemp("", "fednode-bench-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(d)
-		wd = d
+	wd, cleanup, err := workdir(*dir)
+	if err != nil {
+		return err
 	}
+	defer cleanup()
 	fmt.Fprintf(e.stderr, "bench secagg: %d nodes, %s values each\n", *nodes, count(int64(*values)))
 	r, err := node.BenchSecagg(ctx, wd, *nodes, *values, *runs)
 	if err != nil {

@@ -10,20 +10,10 @@ import (
 )
 
 func cmdBudget(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" {
-		fmt.Fprintln(e.stderr, "Usage: fednode budget set|show [flags]\n\nThe privacy budget of each dataset, for compliance officers:\n  set    set a dataset's cap (ε, δ); raising is recorded, lowering below what is spent is refused\n  show   cap, spent (as ρ and as (ε, δ)), remaining and releases per dataset")
-		if len(args) == 0 {
-			return usagef("missing sub-command")
-		}
-		return nil
-	}
-	switch args[0] {
-	case "set":
-		return budgetSet(ctx, e, args[1:])
-	case "show":
-		return budgetShow(ctx, e, args[1:])
-	}
-	return usagef("unknown budget sub-command %q", args[0])
+	return dispatch(ctx, e, "budget", "The privacy budget of each dataset, for compliance officers.", map[string]subcommand{
+		"set":  {"set a dataset's cap (ε, δ); raising is recorded, lowering below what is spent is refused", budgetSet},
+		"show": {"cap, spent (as ρ and as (ε, δ)), remaining and releases per dataset", budgetShow},
+	}, args)
 }
 
 func budgetSet(ctx context.Context, e *env, args []string) error {

@@ -100,16 +100,12 @@ func readConsortium(path string) (*federation.Consortium, error) {
 }
 
 func cmdJob(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" {
-		fmt.Fprintln(e.stderr, "Usage: fednode job run --dir DIR --spec JOB.toml [--json]\n\nFederated jobs, coordinated by the node serving in DIR:\n  run   propose a job to its participants, run it, print the result")
-		if len(args) == 0 {
-			return usagef("missing sub-command")
-		}
-		return nil
-	}
-	if args[0] != "run" {
-		return usagef("unknown job sub-command %q", args[0])
-	}
+	return dispatch(ctx, e, "job", "Federated jobs, coordinated by the node serving in DIR.", map[string]subcommand{
+		"run": {"propose a job to its participants, run it, print the result", jobRun},
+	}, args)
+}
+
+func jobRun(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "job run", "--dir DIR --spec JOB.toml [--consortium FILE] [--json]", `
 Start a federated job from the node serving in DIR (fednode serve), which
 coordinates it: every participant's policy accepts or refuses it (dataset,
@@ -121,7 +117,7 @@ standard error, the result to standard output.`)
 	specFile := fs.String("spec", "", "job spec, TOML (required)")
 	consFile := fs.String("consortium", "", "consortium file, to check the participants before starting (optional)")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if pos, err := parseFlags(fs, args[1:]); err != nil {
+	if pos, err := parseFlags(fs, args); err != nil {
 		return err
 	} else if len(pos) > 0 {
 		return usagef("unexpected argument %q", pos[0])

@@ -34,7 +34,7 @@
 // whole months and up to 27 days before that. Transactions fall in
 // 2024-01-01 .. 2025-12-31, in store hours. About 0.5% of monthly_spend
 // values are written as NA, the kind of dirt an ingest report should show.
-// Names and emails are fake, built from short built-in lists, and emails use
+// Names and emails are generated from short built-in lists, and emails use
 // the reserved example.com, example.net and example.org domains.
 //
 // # Determinism

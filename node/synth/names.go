@@ -1,6 +1,6 @@
 package synth
 
-// firstNames and lastNames are the building blocks of fake customer names.
+// firstNames and lastNames are the building blocks of generated customer names.
 // They are plain ASCII letters so that names and emails never need quoting.
 func firstNames() []string {
 	return []string{
