@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 	"time"
 
@@ -230,15 +229,17 @@ func (f *Federation) acceptLocal(sg *job.Signed, spec *job.Spec) ([]byte, error)
 	case f.jobs[spec.ID] != nil || f.n.jobSeen(spec.ID):
 		reply = accept{OK: false, Reason: "job id already used"}
 	default:
-		f.jobs[spec.ID] = &participation{spec: spec, signed: sg, coord: f.host.Self(), kind: plan, shamirIn: make(chan struct{})}
+		f.jobs[spec.ID] = newParticipation(spec, sg, f.host.Self(), plan)
 	}
 	f.mu.Unlock()
 	return json.Marshal(reply)
 }
 
+// contribution is a participant's signed contribution, decoded as it
+// arrived.
 type contribution struct {
-	hdr    contribHeader
-	chunks [][]byte
+	hdr contribHeader
+	cts []*mhe.Ciphertext
 }
 
 // runRound runs one attempt of a round: contributions, the sum, a quorum's
@@ -283,13 +284,9 @@ func (f *Federation) runRound(ctx context.Context, p *participation, members []f
 	aggStart := time.Now()
 	var sum []*mhe.Ciphertext
 	for _, c := range got {
-		cts, err := mhe.DecodeCiphertexts(params, c.chunks, p.kind.Chunks())
-		if err != nil {
-			return nil, nil, nil, fmt.Errorf("contribution of %s: %w", c.hdr.From, err)
-		}
 		if sum == nil {
-			sum = cts
-		} else if err := mhe.Add(params, sum, cts); err != nil {
+			sum = c.cts // the first contribution becomes the sum
+		} else if err := mhe.Add(params, sum, c.cts); err != nil {
 			return nil, nil, nil, err
 		}
 	}
@@ -370,7 +367,11 @@ func (f *Federation) collect(ctx context.Context, p *participation, m federation
 		if err != nil {
 			return nil, err
 		}
-		return &contribution{hdr: *hdr, chunks: chunks}, nil
+		cts, err := mhe.DecodeCiphertexts(mhe.Params(), chunks, len(chunks))
+		if err != nil {
+			return nil, err
+		}
+		return &contribution{hdr: *hdr, cts: cts}, nil
 	}
 	s, err := f.host.OpenStream(ctx, m.ID, protoJob, jobLimits())
 	if err != nil {
@@ -394,13 +395,25 @@ func (f *Federation) collect(ctx context.Context, p *participation, m federation
 	if c.hdr.From != m.Name || c.hdr.Job != rm.Job || c.hdr.Round != rm.Round || c.hdr.Attempt != rm.Attempt || c.hdr.Chunks != p.kind.Chunks() {
 		return nil, errors.New("contribution header does not match the request")
 	}
-	if _, _, err := s.ReadChunks(ctx, uint32(mhe.Params().CiphertextSize()), func(_ wire.Type, b []byte) error {
-		c.chunks = append(c.chunks, slices.Clone(b))
+	// Each chunk is hashed and decoded (validated) as it arrives, so the
+	// bytes are never held twice.
+	params := mhe.Params()
+	dg := newChunksDigest()
+	if _, _, err := s.ReadChunks(ctx, uint32(params.CiphertextSize()), func(_ wire.Type, b []byte) error {
+		if len(c.cts) >= c.hdr.Chunks {
+			return errors.New("more chunks than the header announced")
+		}
+		dg.add(b)
+		ct, err := mhe.DecodeCiphertexts(params, [][]byte{b}, 1)
+		if err != nil {
+			return fmt.Errorf("contribution of %s chunk %d: %w", m.Name, len(c.cts), err)
+		}
+		c.cts = append(c.cts, ct[0])
 		return nil
 	}); err != nil {
 		return nil, err
 	}
-	if chunksDigest(c.chunks) != c.hdr.Digest {
+	if len(c.cts) != c.hdr.Chunks || dg.hex() != c.hdr.Digest {
 		return nil, errors.New("contribution does not match its signed digest")
 	}
 	return &c, nil

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"log/slog"
 	"slices"
 	"sync"
@@ -127,14 +128,14 @@ type participation struct {
 	pk     *mhe.PublicKey
 	keyShr map[string][]byte // coordinator only: key shares by participant
 
-	mu        sync.Mutex
-	shamirIn  chan struct{} // closed when every Shamir share arrived
-	received  int
-	round     int // last round contributed to
-	attempt   int
-	contribOK bool
-	own       []*mhe.Ciphertext // this node's contribution to that attempt, for hash challenges
-	digest    string
+	mu         sync.Mutex
+	shamirIn   chan struct{}   // closed when every Shamir share arrived
+	shamirFrom map[uint64]bool // points whose share arrived
+	round      int             // last round contributed to
+	attempt    int
+	contribOK  bool
+	own        []*mhe.Ciphertext // this node's contribution to that attempt, for hash challenges
+	digest     string
 }
 
 func (f *Federation) get(id string) (*participation, error) {
@@ -208,7 +209,7 @@ func (f *Federation) onPropose(ctx context.Context, from federation.Member, s *f
 		if _, dup := f.jobs[spec.ID]; dup || f.n.jobSeen(spec.ID) {
 			reply = accept{OK: false, Reason: "job id already used"}
 		} else {
-			f.jobs[spec.ID] = &participation{spec: spec, signed: &sg, coord: from, kind: plan, shamirIn: make(chan struct{})}
+			f.jobs[spec.ID] = newParticipation(spec, &sg, from, plan)
 		}
 		f.mu.Unlock()
 	}
@@ -346,14 +347,26 @@ func (f *Federation) sendShamir(ctx context.Context, jobID, to string, from mhe.
 		return fmt.Errorf("participant %s is not a member", to)
 	}
 	b, _ := json.Marshal(shamirMsg{Job: jobID, From: uint64(from), Share: share})
-	typ, _, err := f.host.Request(ctx, m.ID, protoShamir, tShamirShare, b, shamirLimits())
-	if err != nil {
-		return fmt.Errorf("send Shamir share to %s: %w", to, err)
+	// Participants send their shares to each other at the same moment; two
+	// members dialling each other at once can both fail. The receiver
+	// acknowledges a share it already holds, so a retry is safe.
+	var err error
+	for attempt, wait := 0, 50*time.Millisecond; attempt < 5; attempt, wait = attempt+1, wait*2 {
+		var typ wire.Type
+		typ, _, err = f.host.Request(ctx, m.ID, protoShamir, tShamirShare, b, shamirLimits())
+		if err == nil && typ != tAck {
+			return fmt.Errorf("send Shamir share to %s: unexpected reply %d", to, typ)
+		}
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
 	}
-	if typ != tAck {
-		return fmt.Errorf("send Shamir share to %s: unexpected reply %d", to, typ)
-	}
-	return nil
+	return fmt.Errorf("send Shamir share to %s: %w", to, err)
 }
 
 func (f *Federation) serveShamir(ctx context.Context, from federation.Member, s *federation.Stream) error {
@@ -380,10 +393,10 @@ func (f *Federation) serveShamir(ctx context.Context, from federation.Member, s 
 		}
 		p.mu.Lock()
 		party := p.party
-		if party != nil {
+		if party != nil && !p.shamirFrom[m.From] {
 			err = party.AddShamirShare(mhe.ShamirPoint(m.From), m.Share)
 			if err == nil {
-				p.received++
+				p.shamirFrom[m.From] = true
 				if party.ThresholdReady() {
 					close(p.shamirIn)
 				}
@@ -487,16 +500,27 @@ func (h *contribHeader) message() []byte {
 	return append(b, h.Digest...)
 }
 
+// chunksDigest is SHA-256 over each chunk's length and bytes.
 func chunksDigest(chunks [][]byte) string {
-	h := sha256.New()
+	d := newChunksDigest()
 	for _, c := range chunks {
-		var n [8]byte
-		binary.BigEndian.PutUint64(n[:], uint64(len(c)))
-		h.Write(n[:])
-		h.Write(c)
+		d.add(c)
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	return d.hex()
 }
+
+type chunksHasher struct{ h hash.Hash }
+
+func newChunksDigest() *chunksHasher { return &chunksHasher{sha256.New()} }
+
+func (d *chunksHasher) add(c []byte) {
+	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], uint64(len(c)))
+	d.h.Write(n[:])
+	d.h.Write(c)
+}
+
+func (d *chunksHasher) hex() string { return hex.EncodeToString(d.h.Sum(nil)) }
 
 func (f *Federation) onRound(ctx context.Context, from federation.Member, s *federation.Stream, body []byte) error {
 	var m roundMsg
@@ -929,3 +953,7 @@ func newSeed() ([]byte, error) {
 }
 
 func cryptoRead(b []byte) (int, error) { return rand.Read(b) }
+
+func newParticipation(spec *job.Spec, sg *job.Signed, coord federation.Member, plan kindPlan) *participation {
+	return &participation{spec: spec, signed: sg, coord: coord, kind: plan, shamirIn: make(chan struct{}), shamirFrom: map[uint64]bool{}}
+}

@@ -180,9 +180,18 @@ func TestFederatedStatsNoised(t *testing.T) {
 	t.Logf("job in %v", time.Since(start))
 	var out []stats.Result
 	json.Unmarshal(res.Result, &out)
-	count, ageSum, _ := plaintext(t, ms)
-	if math.Abs(out[0].Value-float64(count)) > 6*out[0].Stddev || out[0].Value == float64(count) && out[0].Stddev > 3 {
+	count, ageSum, regions := plaintext(t, ms)
+	if math.Abs(out[0].Value-float64(count)) > 6*out[0].Stddev {
 		t.Errorf("count %v (sd %v), plaintext %d", out[0].Value, out[0].Stddev, count)
+	}
+	// Noise is there: with σ ≈ 9 per value, all six counts exact has
+	// probability below 1e-8.
+	exact := out[0].Value == float64(count)
+	for i, l := range out[2].Labels {
+		exact = exact && out[2].Counts[i] == float64(regions[l])
+	}
+	if exact {
+		t.Error("every released count equals the plaintext: no noise was added")
 	}
 	if math.Abs(out[1].Value-ageSum/float64(count)) > 6*out[1].Stddev+0.1 {
 		t.Errorf("mean %v (sd %v), plaintext %v", out[1].Value, out[1].Stddev, ageSum/float64(count))
@@ -308,7 +317,7 @@ func TestCuriousCoordinatorGetsNothing(t *testing.T) {
 	coord, victim := ms[0], ms[1]
 	// Stop the job after the contributions: the coordinator keeps them.
 	spec := statsSpec(t, "curious", ms, 2)
-	var contribs []*contribution
+	var contribs []*sentContribution
 	var pv *participation
 	var pc *participation
 	victim.f.beforeShare = func() error {
@@ -335,9 +344,9 @@ func TestCuriousCoordinatorGetsNothing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		contribs = append(contribs, &contribution{hdr: *hdr, chunks: chunks})
+		contribs = append(contribs, &sentContribution{hdr: *hdr, chunks: chunks})
 	}
-	sum := func(cs ...*contribution) []*mhe.Ciphertext {
+	sum := func(cs ...*sentContribution) []*mhe.Ciphertext {
 		var s []*mhe.Ciphertext
 		for _, c := range cs {
 			cts, err := mhe.DecodeCiphertexts(mhe.Params(), c.chunks, pv.kind.Chunks())
@@ -352,7 +361,7 @@ func TestCuriousCoordinatorGetsNothing(t *testing.T) {
 		}
 		return s
 	}
-	req := func(cs ...*contribution) decryptMsg {
+	req := func(cs ...*sentContribution) decryptMsg {
 		m := decryptMsg{Job: "curious", Round: 1, Attempt: 5, Active: []uint64{1, 2}}
 		for _, c := range cs {
 			m.Headers = append(m.Headers, c.hdr)
@@ -484,4 +493,10 @@ func TestReplayAndRestart(t *testing.T) {
 	if _, err := ms[2].f.RunJob(t.Context(), statsSpec(t, "second", ms, 2), nil); err != nil {
 		t.Fatalf("a new job after the restart: %v", err)
 	}
+}
+
+// sentContribution is a contribution as its sender produced it.
+type sentContribution struct {
+	hdr    contribHeader
+	chunks [][]byte
 }
