@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -184,9 +183,6 @@ func BenchSecagg(ctx context.Context, workdir string, nodes, values, runs int) (
 		var roundStart time.Time
 		start := time.Now()
 		_, err = fs[0].RunJob(ctx, spec, func(s string) {
-			if os.Getenv("FEDNODE_BENCH_TRACE") != "" {
-				fmt.Fprintln(os.Stderr, time.Since(start).Round(time.Millisecond), s)
-			}
 			if strings.HasPrefix(s, "round 1 attempt 1") {
 				roundStart = time.Now()
 			}
