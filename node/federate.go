@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fednode/fednode/federation"
@@ -83,8 +84,9 @@ type Federation struct {
 	host *federation.Host
 	log  *slog.Logger
 
-	mu   sync.Mutex
-	jobs map[string]*participation
+	mu         sync.Mutex
+	jobs       map[string]*participation
+	stopExpire context.CancelFunc
 
 	noiseOff bool // tests only: contributions carry no noise (their cost is still charged)
 
@@ -107,6 +109,9 @@ func (n *Node) Serve(ctx context.Context, cons *federation.Consortium, listen []
 		return nil, err
 	}
 	f := &Federation{n: n, host: h, log: n.log, jobs: map[string]*participation{}}
+	ectx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	f.stopExpire = cancel
+	go f.expireLoop(ectx)
 	h.Handle(protoJob, jobLimits(), f.serveJob)
 	h.Handle(protoShamir, shamirLimits(), f.serveShamir)
 	return f, nil
@@ -116,7 +121,10 @@ func (n *Node) Serve(ctx context.Context, cons *federation.Consortium, listen []
 func (f *Federation) Host() *federation.Host { return f.host }
 
 // Close stops serving; jobs in flight are abandoned.
-func (f *Federation) Close() error { return f.host.Close() }
+func (f *Federation) Close() error {
+	f.stopExpire()
+	return f.host.Close()
+}
 
 // participation is this node's state in one job.
 type participation struct {
@@ -129,6 +137,7 @@ type participation struct {
 	keyShr map[string][]byte // coordinator only: key shares by participant
 
 	mu         sync.Mutex
+	seen       atomic.Int64    // Unix nanoseconds of the last message about this job
 	shamirIn   chan struct{}   // closed when every Shamir share arrived
 	shamirFrom map[uint64]bool // points whose share arrived
 	round      int             // last round contributed to
@@ -145,7 +154,43 @@ func (f *Federation) get(id string) (*participation, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: %s", ErrUnknownJob, id)
 	}
+	p.seen.Store(time.Now().UnixNano())
 	return p, nil
+}
+
+// JobIdleTimeout is how long a job this node takes part in may go without a
+// message from its coordinator before the node forgets it (and its key
+// shares). A coordinator that vanished mid-job leaves nothing behind.
+const JobIdleTimeout = 15 * time.Minute
+
+// expire forgets the jobs idle since before cutoff and returns their ids.
+func (f *Federation) expire(cutoff time.Time) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var gone []string
+	for id, p := range f.jobs {
+		if p.seen.Load() < cutoff.UnixNano() {
+			delete(f.jobs, id)
+			gone = append(gone, id)
+		}
+	}
+	return gone
+}
+
+// expireLoop runs expire until ctx is done.
+func (f *Federation) expireLoop(ctx context.Context) {
+	t := time.NewTicker(JobIdleTimeout / 4)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			for _, id := range f.expire(now.Add(-JobIdleTimeout)) {
+				f.log.Warn("job forgotten: no word from its coordinator", "job", id, "idle", JobIdleTimeout)
+			}
+		}
+	}
 }
 
 // serveJob handles one message of the job protocol from a coordinator.
@@ -955,5 +1000,7 @@ func newSeed() ([]byte, error) {
 func cryptoRead(b []byte) (int, error) { return rand.Read(b) }
 
 func newParticipation(spec *job.Spec, sg *job.Signed, coord federation.Member, plan kindPlan) *participation {
-	return &participation{spec: spec, signed: sg, coord: coord, kind: plan, shamirIn: make(chan struct{}), shamirFrom: map[uint64]bool{}}
+	p := &participation{spec: spec, signed: sg, coord: coord, kind: plan, shamirIn: make(chan struct{}), shamirFrom: map[uint64]bool{}}
+	p.seen.Store(time.Now().UnixNano())
+	return p
 }

@@ -500,3 +500,26 @@ type sentContribution struct {
 	hdr    contribHeader
 	chunks [][]byte
 }
+
+// TestIdleJobsForgotten: a job whose coordinator went silent is forgotten,
+// key shares and all; an active one is kept.
+func TestIdleJobsForgotten(t *testing.T) {
+	ms := consortium(t, 3, 50)
+	f := ms[1].f
+	old := newParticipation(statsSpec(t, "silent", ms, 2), nil, ms[0].f.host.Self(), nil)
+	old.seen.Store(time.Now().Add(-2 * JobIdleTimeout).UnixNano())
+	fresh := newParticipation(statsSpec(t, "active", ms, 2), nil, ms[0].f.host.Self(), nil)
+	f.mu.Lock()
+	f.jobs["silent"], f.jobs["active"] = old, fresh
+	f.mu.Unlock()
+	gone := f.expire(time.Now().Add(-JobIdleTimeout))
+	if len(gone) != 1 || gone[0] != "silent" {
+		t.Fatalf("expired %v", gone)
+	}
+	if _, err := f.get("silent"); !errors.Is(err, ErrUnknownJob) {
+		t.Fatal("silent job kept")
+	}
+	if _, err := f.get("active"); err != nil {
+		t.Fatal("active job forgotten")
+	}
+}
