@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"hash"
 	"log/slog"
+	mrand "math/rand/v2"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -396,7 +397,7 @@ func (f *Federation) sendShamir(ctx context.Context, jobID, to string, from mhe.
 	// members dialling each other at once can both fail. The receiver
 	// acknowledges a share it already holds, so a retry is safe.
 	var err error
-	for attempt, wait := 0, 50*time.Millisecond; attempt < 5; attempt, wait = attempt+1, wait*2 {
+	for attempt, wait := 0, 50*time.Millisecond; attempt < 8; attempt, wait = attempt+1, wait*2 {
 		var typ wire.Type
 		typ, _, err = f.host.Request(ctx, m.ID, protoShamir, tShamirShare, b, shamirLimits())
 		if err == nil && typ != tAck {
@@ -405,10 +406,14 @@ func (f *Federation) sendShamir(ctx context.Context, jobID, to string, from mhe.
 		if err == nil {
 			return nil
 		}
+		f.log.Debug("Shamir share not delivered; retrying", "job", jobID, "peer", to, "err", err)
+		// Random jitter, so that two members retrying dials to each other
+		// do not collide again.
+		jitter := time.Duration(mrand.Int64N(int64(wait)))
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(wait):
+		case <-time.After(wait + jitter):
 		}
 	}
 	return fmt.Errorf("send Shamir share to %s: %w", to, err)
