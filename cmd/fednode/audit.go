@@ -33,10 +33,8 @@ first bad record, otherwise.`)
 	file := fs.String("file", "", "exported log (JSON) to verify offline")
 	peerID := fs.String("peer-id", "", "the exporting node's peer ID (with --file)")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if pos, err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	} else if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
 	}
 	var sum *audit.Summary
 	var who string
@@ -107,10 +105,8 @@ List the audit records: sequence, time, kind, dataset, release, mechanism,
 privacy charged and the digest of the released value.`)
 	nf := addNodeFlags(fs)
 	asJSON := fs.Bool("json", false, "print JSON (one record per array element)")
-	if pos, err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	} else if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
 	}
 	n, err := nf.open(ctx, e)
 	if err != nil {
@@ -160,10 +156,8 @@ CSV is for spreadsheets.`)
 	nf := addNodeFlags(fs)
 	format := fs.String("format", "json", "json or csv")
 	out := fs.String("out", "", "write to this file instead of standard output")
-	if pos, err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	} else if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
 	}
 	if *format != "json" && *format != "csv" {
 		return usagef("--format must be json or csv")

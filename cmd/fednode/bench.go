@@ -39,10 +39,8 @@ AES-256 encryption through a plain WriteBatch. Prints medians and their ratio.`)
 	runs := fs.Int("runs", 5, "runs of each")
 	dir := fs.String("workdir", "", "directory for the temporary stores (default: a new temporary directory)")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if pos, err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	} else if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
 	}
 	if *rows < 1 || *runs < 1 {
 		return usagef("--rows and --runs must be positive")
@@ -80,10 +78,8 @@ Paillier-2048 baseline (1,000 encryptions timed, extrapolated per value).`)
 	runs := fs.Int("runs", 3, "rounds to run (the round time reported is their median)")
 	dir := fs.String("workdir", "", "directory for the throwaway nodes (default: a new temporary directory)")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if pos, err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	} else if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
 	}
 	if *nodes < 2 || *nodes > 32 || *values < 1 || *values > 10_000_000 || *runs < 1 {
 		return usagef("--nodes must be 2 to 32, --values 1 to 10,000,000 and --runs positive")

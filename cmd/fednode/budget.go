@@ -26,10 +26,8 @@ Lowering a cap below what is already spent is refused.`)
 	eps := fs.Float64("epsilon", math.NaN(), "cap ε (required, > 0)")
 	delta := fs.Float64("delta", 0, "cap δ, in [0, 1); 0 allows only pure-ε (Laplace) releases")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if pos, err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	} else if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
 	}
 	if *dataset == "" || math.IsNaN(*eps) {
 		return usagef("--dataset and --epsilon are required")
@@ -88,10 +86,8 @@ and converted to (ε, δ) at the cap's δ with the tight Canonne–Kamath–Stei
 conversion, rounded up), what remains, and how many releases were charged.`)
 	nf := addNodeFlags(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
-	if pos, err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	} else if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
 	}
 	n, err := nf.open(ctx, e)
 	if err != nil {

@@ -16,10 +16,8 @@ List the node's datasets: name, kind, current version, rows, customers,
 columns with their roles, and when the version was ingested.`)
 	nf := addNodeFlags(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
-	if pos, err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	} else if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
 	}
 	n, err := nf.open(ctx, e)
 	if err != nil {

@@ -36,10 +36,8 @@ and verify the signed audit log.`)
 	seed := fs.Uint64("seed", 1, "seed of the generated data")
 	dir := fs.String("dir", "", "keep the consortium in this directory (default: a temporary directory, removed at exit)")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if pos, err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	} else if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
 	}
 	if *nodes < 1 || *nodes > 20 || *customers < 10 {
 		return usagef("--nodes must be 1 to 20 and --customers at least 10")

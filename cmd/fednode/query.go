@@ -34,10 +34,8 @@ puts each customer in one bin (the values of a categorical column, or the
 	eps := fs.Float64("epsilon", math.NaN(), "ε of this release (required)")
 	delta := fs.Float64("delta", 0, "δ of this release")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if pos, err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	} else if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
 	}
 	if *dataset == "" || *stat == "" || math.IsNaN(*eps) {
 		return usagef("--dataset, --stat and --epsilon are required")

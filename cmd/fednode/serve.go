@@ -23,10 +23,8 @@ socket in the node directory that only the operator's user can open.`)
 	nf := addNodeFlags(fs)
 	consFile := fs.String("consortium", "", "consortium file (required)")
 	listen := fs.String("listen", "", "comma-separated listen multiaddresses (default: node.toml's)")
-	if pos, err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	} else if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
 	}
 	if *consFile == "" {
 		return usagef("--consortium is required")
@@ -117,10 +115,8 @@ standard error, the result to standard output.`)
 	specFile := fs.String("spec", "", "job spec, TOML (required)")
 	consFile := fs.String("consortium", "", "consortium file, to check the participants before starting (optional)")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if pos, err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	} else if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
 	}
 	if *dir == "" || *specFile == "" {
 		return usagef("--dir and --spec are required")

@@ -15,10 +15,8 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 Show the node's name, peer ID, listen addresses, store size and datasets.`)
 	nf := addNodeFlags(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
-	if pos, err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	} else if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
 	}
 	n, err := nf.open(ctx, e)
 	if errors.Is(err, node.ErrInUse) {
